@@ -1,0 +1,150 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+
+def coordinate_constraints(prefix):
+    """Latitude/longitude in range, and both given or neither."""
+    return [
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            name=f"{prefix}_latitude_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            name=f"{prefix}_longitude_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True, longitude__isnull=True)
+            | Q(latitude__isnull=False, longitude__isnull=False),
+            name=f"{prefix}_latitude_longitude_together",
+        ),
+    ]
+
+
+class PlaceQuerySet(MP_NodeQuerySet):
+    def within(self, place, *, include_self=True):
+        """Every place under `place` (and `place` itself), in one query.
+
+        The materialised path makes "under" a prefix match, which the unique
+        index on `path` serves (PostgreSQL adds a pattern-ops index for it).
+        """
+        qs = self.filter(path__startswith=place.path)
+        return qs if include_self else qs.exclude(pk=place.pk)
+
+
+class PlaceManager(MP_NodeManager):
+    def get_queryset(self):
+        return PlaceQuerySet(self.model, using=self._db).order_by("path")
+
+    def within(self, place, *, include_self=True):
+        return self.get_queryset().within(place, include_self=include_self)
+
+
+class Place(MP_Node):
+    """A place that initiatives serve, in a hierarchy:
+    country › region › county or local authority › town › neighbourhood.
+    """
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        REGION = "region", _("Region")
+        COUNTY = "county", _("County")
+        LOCAL_AUTHORITY = "local_authority", _("Local authority")
+        TOWN = "town", _("Town or city")
+        NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+        OTHER = "other", _("Other area")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    gss_code = models.CharField(
+        _("ONS GSS code"),
+        max_length=9,
+        blank=True,
+        help_text=_("The Office for National Statistics code, such as E06000023 for Bristol."),
+    )
+    latitude = models.FloatField(_("centre latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("centre longitude"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    node_order_by = ["name"]
+    objects = PlaceManager()
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gss_code"], condition=~Q(gss_code=""), name="place_gss_code_unique"
+            ),
+            *coordinate_constraints("place"),
+        ]
+        indexes = [
+            # Place facets and the index page list places of one kind.
+            models.Index(fields=["kind", "depth"], name="place_kind_depth_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("initiatives:place-detail", args=[self.slug])
+
+    @property
+    def parent(self):
+        return self.get_parent()
+
+    @property
+    def has_centre(self):
+        return self.latitude is not None and self.longitude is not None
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def serving(self, place):
+        return self.filter(places__path__startswith=place.path).distinct()
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        COUNCIL = "council", _("Council")
+        CHARITY = "charity", _("Charity")
+        COMMUNITY_GROUP = "community_group", _("Community group")
+        COMMUNITY_BUSINESS = "community_business", _("Community business or social enterprise")
+        THINK_TANK = "think_tank", _("Think tank")
+        PUBLIC_BODY = "public_body", _("NHS or public body")
+        FUNDER = "funder", _("Funder")
+        SCHOOL = "school", _("School")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    places = models.ManyToManyField(
+        Place, verbose_name=_("places served"), related_name="organisations", blank=True
+    )
+    logo = models.ImageField(_("logo"), upload_to="organisations/logos/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        indexes = [
+            # The organisations index is sorted by name.
+            models.Index(fields=["name"], name="organisation_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("initiatives:organisation-detail", args=[self.slug])

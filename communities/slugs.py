@@ -1,0 +1,21 @@
+from django.utils.text import slugify
+
+
+def unique_slug(model, value, *, max_length=None, exclude_pk=None, field="slug"):
+    """Return slugify(value), made unique among `model` rows by a numeric suffix.
+
+    Slugs are the slugified names, so that URLs read like the thing they name;
+    a second "Newport" becomes "newport-2".
+    """
+    max_length = max_length or model._meta.get_field(field).max_length
+    base = slugify(value)[:max_length].strip("-") or "item"
+    taken = model._default_manager.filter(**{f"{field}__startswith": base})
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    taken = set(taken.values_list(field, flat=True))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        suffix = f"-{n}"
+        candidate = f"{base[: max_length - len(suffix)].rstrip('-')}{suffix}"
+    return candidate

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("initiatives.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Uploaded files served by Django itself: fine for development and a
+    # single small server; larger sites put media on object storage.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]

@@ -1,0 +1,165 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import moderation
+from .models import (
+    Initiative,
+    InitiativeImage,
+    InitiativeOrganisation,
+    InitiativePlace,
+    InitiativeSource,
+    Theme,
+)
+from .services import initiative_locate
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent", "slug")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class PlacesFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            raise ValidationError(_("An initiative serves at least one place."))
+        if sum(1 for data in kept if data.get("is_primary")) != 1:
+            raise ValidationError(_("Mark exactly one of the places as the primary place."))
+
+
+class InitiativePlaceInline(admin.TabularInline):
+    model = InitiativePlace
+    formset = PlacesFormSet
+    autocomplete_fields = ("place",)
+    extra = 0
+    min_num = 1
+
+
+class InitiativeOrganisationInline(admin.TabularInline):
+    model = InitiativeOrganisation
+    autocomplete_fields = ("organisation",)
+    extra = 0
+
+
+class InitiativeImageInline(admin.StackedInline):
+    model = InitiativeImage
+    extra = 0
+
+
+class InitiativeSourceInline(admin.StackedInline):
+    model = InitiativeSource
+    extra = 0
+
+
+class InitiativeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Initiative
+        fields = "__all__"
+
+    def clean_moderation_state(self):
+        new = self.cleaned_data["moderation_state"]
+        old = self.initial.get("moderation_state", Initiative.State.DRAFT)
+        if not self.instance.pk:
+            # A new initiative starts as a draft, waiting, or published at once.
+            old = Initiative.State.PENDING if new != Initiative.State.DRAFT else new
+        if new != old and not moderation.can_move(old, new):
+            raise ValidationError(
+                _("An initiative cannot go from “%(from)s” to “%(to)s”."),
+                params={"from": Initiative.State(old).label, "to": Initiative.State(new).label},
+            )
+        return new
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("themes"):
+            self.add_error("themes", _("Choose at least one theme."))
+        return data
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(admin.ModelAdmin):
+    form = InitiativeAdminForm
+    list_display = (
+        "title",
+        "moderation_state",
+        "activity_status",
+        "featured",
+        "published_at",
+        "updated_at",
+    )
+    list_filter = ("moderation_state", "activity_status", "featured", "themes")
+    search_fields = ("title", "summary", "description", "places__name", "organisations__name")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("themes",)
+    autocomplete_fields = ("submitted_by",)
+    readonly_fields = ("created_at", "updated_at", "published_at")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False
+    inlines = [
+        InitiativePlaceInline,
+        InitiativeOrganisationInline,
+        InitiativeImageInline,
+        InitiativeSourceInline,
+    ]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "description", "how_to_adapt")}),
+        (_("Status and dates"), {"fields": ("activity_status", "start_date", "end_date")}),
+        (_("Themes"), {"fields": ("themes",)}),
+        (
+            _("Location"),
+            {
+                "fields": ("location_is_place_centre", "latitude", "longitude"),
+                "description": _(
+                    "Leave “location is the place's centre” ticked to put the pin on the "
+                    "primary place's centre."
+                ),
+            },
+        ),
+        (
+            _("Contact"),
+            {"fields": ("website", "contact_name", "contact_email", "contact_phone", "contact_consent")},
+        ),
+        (
+            _("Moderation"),
+            {
+                "fields": (
+                    "moderation_state",
+                    "featured",
+                    "submitted_by",
+                    "credit_submitter",
+                    "created_at",
+                    "updated_at",
+                    "published_at",
+                )
+            },
+        ),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if "moderation_state" in form.changed_data and obj.pk:
+            target, obj.moderation_state = obj.moderation_state, form.initial["moderation_state"]
+            moderation.move(obj, target)
+        elif obj.moderation_state == Initiative.State.PUBLISHED and obj.published_at is None:
+            obj.moderation_state = Initiative.State.PENDING
+            moderation.move(obj, Initiative.State.PUBLISHED)
+        super().save_model(request, obj, form, change)
+
+    @transaction.atomic
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        initiative = form.instance
+        link = initiative.initiative_places.filter(is_primary=True).select_related("place").first()
+        initiative_locate(initiative, link.place if link else None)
+        initiative.save(update_fields=["latitude", "longitude", "location_is_place_centre"])

@@ -1,0 +1,372 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Organisation, Place, coordinate_constraints
+
+
+class Theme(models.Model):
+    """What an initiative is about. Two levels at most: a theme and its sub-themes."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent theme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="theme_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("initiatives:theme-detail", args=[self.slug])
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.parent_id is None:
+            return
+        if self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A theme cannot be its own parent.")})
+        if self.parent.parent_id is not None:
+            raise ValidationError(
+                {"parent": _("Themes have two levels at most: choose a top-level theme.")}
+            )
+        if self.pk and self.children.exists():
+            raise ValidationError(
+                {"parent": _("This theme has sub-themes, so it must stay at the top level.")}
+            )
+
+
+class ModerationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING = "pending", _("Waiting for moderation")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+    ARCHIVED = "archived", _("Archived")
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ENDED = "ended", _("Ended")
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see. Every public page, feed and export starts here."""
+        return self.filter(moderation_state=ModerationState.PUBLISHED)
+
+    def featured(self):
+        return self.published().filter(featured=True)
+
+    def in_place(self, place):
+        """Initiatives serving `place` or any place under it."""
+        return self.filter(
+            Exists(
+                InitiativePlace.objects.filter(
+                    initiative=OuterRef("pk"), place__path__startswith=place.path
+                )
+            )
+        )
+
+    def with_theme(self, *themes):
+        """Initiatives with any of `themes` (a theme includes its sub-themes)."""
+        return self.filter(
+            Exists(
+                Initiative.themes.through.objects.filter(
+                    Q(theme__in=themes) | Q(theme__parent__in=themes),
+                    initiative=OuterRef("pk"),
+                )
+            )
+        )
+
+    def for_cards(self):
+        """What a card shows, in a fixed number of queries whatever the count."""
+        return self.prefetch_related(
+            Prefetch(
+                "initiative_places",
+                queryset=InitiativePlace.objects.filter(is_primary=True).select_related("place"),
+                to_attr="primary_links",
+            ),
+            Prefetch("themes", queryset=Theme.objects.only("name", "slug").order_by("name")),
+        )
+
+
+class Initiative(models.Model):
+    State = ModerationState
+    Status = ActivityStatus
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    summary = models.CharField(
+        _("summary"), max_length=280, help_text=_("One or two sentences, shown on cards.")
+    )
+    description = models.TextField(_("description"))
+    how_to_adapt = models.TextField(
+        _("how others can adapt or copy this"),
+        blank=True,
+        help_text=_("What another community would need to know to start something similar."),
+    )
+    activity_status = models.CharField(
+        _("activity status"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.ACTIVE
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    places = models.ManyToManyField(
+        Place, through="InitiativePlace", related_name="initiatives", verbose_name=_("places")
+    )
+    organisations = models.ManyToManyField(
+        Organisation,
+        through="InitiativeOrganisation",
+        related_name="initiatives",
+        verbose_name=_("organisations"),
+    )
+    themes = models.ManyToManyField(Theme, related_name="initiatives", verbose_name=_("themes"))
+
+    # Where the map pin goes: a pin the submitter placed, or the centre of
+    # the primary place when they did not place one.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    location_is_place_centre = models.BooleanField(
+        _("location is the place's centre"),
+        default=True,
+        help_text=_("True when no pin was placed and the map shows the primary place's centre."),
+    )
+
+    website = models.URLField(_("website"), blank=True)
+    # The public contact point is shown only when contact_consent is given.
+    contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_consent = models.BooleanField(
+        _("the contact agreed to be shown publicly"), default=False
+    )
+
+    moderation_state = models.CharField(
+        _("moderation state"), max_length=20, choices=ModerationState.choices, default=ModerationState.DRAFT
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="submitted_initiatives",
+    )
+    credit_submitter = models.BooleanField(
+        _("credit the submitter publicly"), default=False
+    )
+    featured = models.BooleanField(_("featured"), default=False)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="initiative_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(moderation_state="published") | Q(published_at__isnull=False),
+                name="initiative_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(moderation_state__in=ModerationState.values),
+                name="initiative_moderation_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(activity_status__in=ActivityStatus.values),
+                name="initiative_activity_status_valid",
+            ),
+            *coordinate_constraints("initiative"),
+        ]
+        indexes = [
+            # The public list, newest first: published() ordered by published_at.
+            models.Index(
+                fields=["moderation_state", "-published_at", "-id"], name="initiative_newest_idx"
+            ),
+            # The list sorted by title.
+            models.Index(fields=["moderation_state", "title"], name="initiative_title_idx"),
+            # The status filter on the public list.
+            models.Index(
+                fields=["moderation_state", "activity_status"], name="initiative_status_idx"
+            ),
+            # Featured initiatives on the home page.
+            models.Index(
+                fields=["featured"], condition=Q(featured=True), name="initiative_featured_idx"
+            ),
+            # The map's bounding-box query.
+            models.Index(fields=["latitude", "longitude"], name="initiative_location_idx"),
+            # Moderation queue, oldest first.
+            models.Index(fields=["moderation_state", "created_at"], name="initiative_queue_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("initiatives:detail", args=[self.slug])
+
+    @property
+    def is_public(self):
+        return self.moderation_state == self.State.PUBLISHED
+
+    @property
+    def primary_place(self):
+        """The primary place; uses the for_cards() prefetch when present."""
+        links = getattr(self, "primary_links", None)
+        if links is None:
+            links = [
+                link
+                for link in self.initiative_places.select_related("place")
+                if link.is_primary
+            ]
+        return links[0].place if links else None
+
+    @property
+    def has_location(self):
+        return self.latitude is not None and self.longitude is not None
+
+
+class InitiativePlace(models.Model):
+    """A place an initiative serves. Exactly one of an initiative's places is primary."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="initiative_places"
+    )
+    place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="initiative_links", verbose_name=_("place")
+    )
+    is_primary = models.BooleanField(_("primary place"), default=False)
+
+    class Meta:
+        verbose_name = _("place served")
+        verbose_name_plural = _("places served")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "place"], name="initiative_place_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=Q(is_primary=True),
+                name="initiative_one_primary_place",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative} — {self.place}"
+
+
+class InitiativeOrganisation(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        PARTNER = "partner", _("Partner")
+        FUNDER = "funder", _("Funder")
+        SUPPORTER = "supporter", _("Supporter")
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="initiative_organisations"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="initiative_links",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
+
+    class Meta:
+        verbose_name = _("organisation involved")
+        verbose_name_plural = _("organisations involved")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "organisation", "role"],
+                name="initiative_organisation_role_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "partner", "funder", "supporter"]),
+                name="initiative_organisation_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()}) — {self.initiative}"
+
+
+class InitiativeImage(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to="initiatives/%Y/%m/")
+    alt_text = models.CharField(
+        _("alternative text"),
+        max_length=250,
+        help_text=_("Describe the photo for people who cannot see it."),
+    )
+    caption = models.CharField(_("caption"), max_length=250, blank=True)
+    credit = models.CharField(_("credit"), max_length=150, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="initiative_image_has_alt"),
+        ]
+
+    def __str__(self):
+        return self.alt_text
+
+
+class InitiativeSource(models.Model):
+    """Where an initiative was reported: an article, a report, a blog post."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    published_on = models.DateField(_("date"), null=True, blank=True)
+    reference = models.CharField(
+        _("archive reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where a copy of the document is kept, when it has no link."),
+    )
+    quote = models.TextField(_("quote"), blank=True, help_text=_("What it says of the initiative."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title

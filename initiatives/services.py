@@ -1,0 +1,109 @@
+"""Writes to initiatives. Each service validates, then saves inside one transaction."""
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from communities.models import Organisation, Place
+from communities.slugs import unique_slug
+
+from . import moderation
+from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+
+OrganisationRoles = Iterable[tuple[Organisation, str]]
+
+
+def _validate_relations(places: Sequence[Place], themes: Sequence[Theme]) -> None:
+    errors = {}
+    if not places:
+        errors["places"] = _("Choose at least one place that the initiative serves.")
+    if not themes:
+        errors["themes"] = _("Choose at least one theme.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> None:
+    """Make `places` the places served; the first one is the primary place."""
+    if not places:
+        raise ValidationError({"places": _("Choose at least one place that the initiative serves.")})
+    primary, wanted = places[0], {p.pk for p in places}
+    initiative.initiative_places.exclude(place__in=wanted).delete()
+    initiative.initiative_places.filter(is_primary=True).exclude(place=primary).update(
+        is_primary=False
+    )
+    existing = set(initiative.initiative_places.values_list("place_id", flat=True))
+    InitiativePlace.objects.bulk_create(
+        InitiativePlace(initiative=initiative, place=p, is_primary=False)
+        for p in places
+        if p.pk not in existing
+    )
+    initiative.initiative_places.filter(place=primary).update(is_primary=True)
+
+
+def initiative_set_organisations(initiative: Initiative, organisations: OrganisationRoles) -> None:
+    initiative.initiative_organisations.all().delete()
+    InitiativeOrganisation.objects.bulk_create(
+        InitiativeOrganisation(initiative=initiative, organisation=org, role=role)
+        for org, role in dict.fromkeys(organisations)
+    )
+
+
+def initiative_locate(initiative: Initiative, primary_place: Place | None) -> None:
+    """Without a pin, the map shows the centre of the primary place."""
+    if initiative.latitude is None or initiative.longitude is None:
+        initiative.location_is_place_centre = True
+    if initiative.location_is_place_centre and primary_place is not None:
+        initiative.latitude = primary_place.latitude
+        initiative.longitude = primary_place.longitude
+
+
+@transaction.atomic
+def initiative_create(
+    *,
+    title: str,
+    places: Sequence[Place],
+    themes: Sequence[Theme],
+    organisations: OrganisationRoles = (),
+    moderation_state: str = Initiative.State.DRAFT,
+    slug: str = "",
+    **fields,
+) -> Initiative:
+    """Create an initiative with its relations; `places[0]` is its primary place.
+
+    `moderation_state` other than draft walks the state machine from draft, so
+    an initiative created as published has its publication date set.
+    """
+    _validate_relations(places, themes)
+    initiative = Initiative(title=title, slug=slug or unique_slug(Initiative, title), **fields)
+    initiative.location_is_place_centre = initiative.latitude is None
+    initiative_locate(initiative, places[0])
+    _advance(initiative, moderation_state)
+    initiative.full_clean()
+    initiative.save()
+    initiative_set_places(initiative, places)
+    initiative.themes.set(themes)
+    initiative_set_organisations(initiative, organisations)
+    return initiative
+
+
+def _advance(initiative: Initiative, to_state: str) -> None:
+    """Walk the shortest allowed path from the current state to `to_state`."""
+    path = {initiative.moderation_state: None}
+    frontier = [initiative.moderation_state]
+    while frontier and to_state not in path:
+        state = frontier.pop(0)
+        for nxt in moderation.TRANSITIONS[state]:
+            if nxt not in path:
+                path[nxt] = state
+                frontier.append(nxt)
+    if to_state not in path:
+        raise moderation.IllegalTransition(_("That moderation state cannot be reached."))
+    steps = []
+    while path[to_state] is not None:
+        steps.append(to_state)
+        to_state = path[to_state]
+    for step in reversed(steps):
+        moderation.move(initiative, step)
