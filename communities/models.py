@@ -79,7 +79,10 @@ class Place(MP_Node):
         verbose_name_plural = _("places")
         constraints = [
             models.UniqueConstraint(
-                fields=["gss_code"], condition=~Q(gss_code=""), name="place_gss_code_unique"
+                fields=["gss_code"],
+                condition=~Q(gss_code=""),
+                name="place_gss_code_unique",
+                violation_error_message=_("Another place already has this GSS code."),
             ),
             *coordinate_constraints("place"),
         ]
@@ -96,7 +99,7 @@ class Place(MP_Node):
 
     @property
     def parent(self):
-        return self.get_parent()
+        return Place.objects.get_parent(self)
 
     @property
     def has_centre(self):

@@ -24,22 +24,49 @@ class ThemeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+class InitiativePlaceForm(forms.ModelForm):
+    class Meta:
+        model = InitiativePlace
+        fields = ("place", "is_primary")
+
+    def validate_constraints(self):
+        # "One primary place" spans the rows: the formset checks it, and
+        # saves the rows in an order that never has two primaries at once.
+        try:
+            self.instance.validate_constraints(
+                exclude=self._get_validation_exclusions() | {"is_primary"}
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+
+
 class PlacesFormSet(forms.BaseInlineFormSet):
+    def kept_forms(self):
+        return [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
     def clean(self):
         super().clean()
-        kept = [
-            f.cleaned_data
-            for f in self.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+        kept = self.kept_forms()
         if not kept:
             raise ValidationError(_("An initiative serves at least one place."))
-        if sum(1 for data in kept if data.get("is_primary")) != 1:
+        if sum(1 for f in kept if f.cleaned_data.get("is_primary")) != 1:
             raise ValidationError(_("Mark exactly one of the places as the primary place."))
+
+    def save(self, commit=True):
+        primary = next(
+            f.cleaned_data["place"] for f in self.kept_forms() if f.cleaned_data["is_primary"]
+        )
+        self.instance.initiative_places.update(is_primary=False)
+        for form in self.forms:
+            form.instance.is_primary = False
+        saved = super().save(commit)
+        self.instance.initiative_places.filter(place=primary).update(is_primary=True)
+        return saved
 
 
 class InitiativePlaceInline(admin.TabularInline):
     model = InitiativePlace
+    form = InitiativePlaceForm
     formset = PlacesFormSet
     autocomplete_fields = ("place",)
     extra = 0
@@ -65,7 +92,29 @@ class InitiativeSourceInline(admin.StackedInline):
 class InitiativeAdminForm(forms.ModelForm):
     class Meta:
         model = Initiative
-        fields = "__all__"
+        fields = (
+            "title",
+            "slug",
+            "summary",
+            "description",
+            "how_to_adapt",
+            "activity_status",
+            "start_date",
+            "end_date",
+            "themes",
+            "location_is_place_centre",
+            "latitude",
+            "longitude",
+            "website",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "contact_consent",
+            "moderation_state",
+            "featured",
+            "submitted_by",
+            "credit_submitter",
+        )
 
     def clean_moderation_state(self):
         new = self.cleaned_data["moderation_state"]
@@ -129,7 +178,15 @@ class InitiativeAdmin(admin.ModelAdmin):
         ),
         (
             _("Contact"),
-            {"fields": ("website", "contact_name", "contact_email", "contact_phone", "contact_consent")},
+            {
+                "fields": (
+                    "website",
+                    "contact_name",
+                    "contact_email",
+                    "contact_phone",
+                    "contact_consent",
+                )
+            },
         ),
         (
             _("Moderation"),

@@ -126,7 +126,10 @@ class Initiative(models.Model):
         help_text=_("What another community would need to know to start something similar."),
     )
     activity_status = models.CharField(
-        _("activity status"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.ACTIVE
+        _("activity status"),
+        max_length=10,
+        choices=ActivityStatus.choices,
+        default=ActivityStatus.ACTIVE,
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -162,7 +165,10 @@ class Initiative(models.Model):
     )
 
     moderation_state = models.CharField(
-        _("moderation state"), max_length=20, choices=ModerationState.choices, default=ModerationState.DRAFT
+        _("moderation state"),
+        max_length=20,
+        choices=ModerationState.choices,
+        default=ModerationState.DRAFT,
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -172,9 +178,7 @@ class Initiative(models.Model):
         blank=True,
         related_name="submitted_initiatives",
     )
-    credit_submitter = models.BooleanField(
-        _("credit the submitter publicly"), default=False
-    )
+    credit_submitter = models.BooleanField(_("credit the submitter publicly"), default=False)
     featured = models.BooleanField(_("featured"), default=False)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -245,9 +249,7 @@ class Initiative(models.Model):
         links = getattr(self, "primary_links", None)
         if links is None:
             links = [
-                link
-                for link in self.initiative_places.select_related("place")
-                if link.is_primary
+                link for link in self.initiative_places.select_related("place") if link.is_primary
             ]
         return links[0].place if links else None
 
@@ -271,9 +273,7 @@ class InitiativePlace(models.Model):
         verbose_name = _("place served")
         verbose_name_plural = _("places served")
         constraints = [
-            models.UniqueConstraint(
-                fields=["initiative", "place"], name="initiative_place_unique"
-            ),
+            models.UniqueConstraint(fields=["initiative", "place"], name="initiative_place_unique"),
             models.UniqueConstraint(
                 fields=["initiative"],
                 condition=Q(is_primary=True),

@@ -28,7 +28,9 @@ def _validate_relations(places: Sequence[Place], themes: Sequence[Theme]) -> Non
 def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> None:
     """Make `places` the places served; the first one is the primary place."""
     if not places:
-        raise ValidationError({"places": _("Choose at least one place that the initiative serves.")})
+        raise ValidationError(
+            {"places": _("Choose at least one place that the initiative serves.")}
+        )
     primary, wanted = places[0], {p.pk for p in places}
     initiative.initiative_places.exclude(place__in=wanted).delete()
     initiative.initiative_places.filter(is_primary=True).exclude(place=primary).update(
@@ -44,10 +46,17 @@ def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> No
 
 
 def initiative_set_organisations(initiative: Initiative, organisations: OrganisationRoles) -> None:
-    initiative.initiative_organisations.all().delete()
+    """Make `organisations` (pairs of organisation and role) the ones involved."""
+    wanted = {(org.pk, role) for org, role in organisations}
+    existing = {
+        (link.organisation_id, link.role): link.pk
+        for link in initiative.initiative_organisations.all()
+    }
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    initiative.initiative_organisations.filter(pk__in=stale).delete()
     InitiativeOrganisation.objects.bulk_create(
-        InitiativeOrganisation(initiative=initiative, organisation=org, role=role)
-        for org, role in dict.fromkeys(organisations)
+        InitiativeOrganisation(initiative=initiative, organisation_id=org_id, role=role)
+        for org_id, role in sorted(wanted - existing.keys())
     )
 
 

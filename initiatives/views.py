@@ -11,9 +11,7 @@ def home(request):
     published = Initiative.objects.published()
     counts = {
         "initiatives": published.count(),
-        "places": Place.objects.filter(
-            initiative_links__initiative__in=published.values("pk")
-        )
+        "places": Place.objects.filter(initiative_links__initiative__in=published.values("pk"))
         .distinct()
         .count(),
         "organisations": Organisation.objects.filter(
@@ -23,9 +21,9 @@ def home(request):
         .count(),
         "themes": Theme.objects.count(),
     }
-    featured = published.filter(featured=True).for_cards().order_by("-published_at")[
-        :FEATURED_ON_HOME
-    ]
+    featured = (
+        published.filter(featured=True).for_cards().order_by("-published_at")[:FEATURED_ON_HOME]
+    )
     return render(request, "home.html", {"counts": counts, "featured": featured})
 
 

@@ -1,0 +1,69 @@
+# Two commands matter: `make run` serves the site with the demo data on
+# http://127.0.0.1:8000, and `make test` runs the whole suite.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A Python 3.12 or newer that really runs. PYTHON=... wins; otherwise try the
+# usual names, then any pyenv-installed 3.12+ (its shims refuse to run a
+# version that is not selected).
+define find_python
+for p in $(PYTHON) python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+  if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v "$$p" || echo "$$p"; exit 0; fi; \
+done; exit 1
+endef
+
+.PHONY: help install run test test-postgres lint format check-migrations superuser demo clean
+
+help:
+	@echo "make run          serve the site with the demo data on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set)"
+	@echo "make test         run the whole test suite (SQLite unless DATABASE_URL is set)"
+	@echo "make lint         ruff check and format check"
+	@echo "make superuser    create a staff account for the admin"
+	@echo "make clean        remove the virtualenv and local data in var/"
+
+$(VENV)/.installed: pyproject.toml
+	@python=$$($(find_python)) || { \
+	  echo "error: no Python 3.12 or newer found. Install one, or name it: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; }; \
+	if [ ! -x $(VPY) ] || ! $(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "Creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV); \
+	fi
+	$(VPY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
+	$(VPY) -m pip install --quiet --disable-pip-version-check . --group dev
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DEBUG=$${DEBUG:-true} $(VPY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(VPY) manage.py load_demo_data
+	DEBUG=$${DEBUG:-true} $(VPY) manage.py runserver $(HOST):$(PORT)
+
+demo: install
+	DEBUG=$${DEBUG:-true} $(VPY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(VPY) manage.py load_demo_data
+
+test: install
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-migrations: install
+	DEBUG=true $(VPY) manage.py makemigrations --check --dry-run
+
+superuser: install
+	DEBUG=$${DEBUG:-true} $(VPY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) var/ *.egg-info

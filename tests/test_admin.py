@@ -1,0 +1,110 @@
+"""Staff edit initiatives, with their places, organisations and themes, in the admin."""
+
+import pytest
+from django.urls import reverse
+
+from initiatives.models import Initiative
+from tests.factories import make_initiative, make_organisation, make_place, make_theme
+
+pytestmark = pytest.mark.django_db
+
+
+def inline(prefix, rows, initial=0):
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
+@pytest.fixture
+def initiative(england, theme):
+    return make_initiative("Solar farm", places=[england], themes=[theme])
+
+
+def form_data(initiative, places, organisations=(), themes=None, **overrides):
+    data = {
+        "title": initiative.title,
+        "slug": initiative.slug,
+        "summary": initiative.summary,
+        "description": initiative.description,
+        "how_to_adapt": "",
+        "activity_status": "active",
+        "themes": [t.pk for t in (themes or initiative.themes.all())],
+        "location_is_place_centre": "on",
+        "moderation_state": initiative.moderation_state,
+        **inline("initiative_places", places, initial=initiative.initiative_places.count()),
+        **inline("initiative_organisations", organisations),
+        **inline("images", []),
+        **inline("sources", []),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_edit_places_organisations_and_themes(client, staff, initiative, england):
+    client.force_login(staff)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    assert client.get(url).status_code == 200
+    bristol = make_place("Bristol", parent=england, latitude=51.4545, longitude=-2.5879)
+    energy = make_theme("Energy")
+    ambition = make_organisation("Ambition Lawrence Weston")
+    link = initiative.initiative_places.get()
+    places = [
+        {"id": link.pk, "initiative": initiative.pk, "place": england.pk, "is_primary": ""},
+        {"initiative": initiative.pk, "place": bristol.pk, "is_primary": "on"},
+    ]
+    organisations = [{"initiative": initiative.pk, "organisation": ambition.pk, "role": "lead"}]
+    response = client.post(url, form_data(initiative, places, organisations, themes=[energy]))
+    assert response.status_code == 302, response.context["errors"]
+    initiative.refresh_from_db()
+    assert initiative.primary_place == bristol
+    assert set(initiative.places.all()) == {england, bristol}
+    assert list(initiative.themes.all()) == [energy]
+    assert initiative.initiative_organisations.get().organisation == ambition
+    # Without a pin, the map moves to the new primary place.
+    assert (initiative.latitude, initiative.longitude) == (51.4545, -2.5879)
+
+
+def test_the_admin_insists_on_exactly_one_primary_place(client, staff, initiative, england):
+    client.force_login(staff)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    link = initiative.initiative_places.get()
+    places = [{"id": link.pk, "initiative": initiative.pk, "place": england.pk, "is_primary": ""}]
+    response = client.post(url, form_data(initiative, places))
+    assert response.status_code == 200
+    assert "Mark exactly one of the places as the primary place." in response.text
+
+
+def test_the_admin_refuses_a_move_the_moderation_rules_forbid(client, staff, initiative, england):
+    client.force_login(staff)
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    link = initiative.initiative_places.get()
+    places = [{"id": link.pk, "initiative": initiative.pk, "place": england.pk, "is_primary": "on"}]
+    response = client.post(url, form_data(initiative, places, moderation_state="draft"))
+    assert response.status_code == 200
+    initiative.refresh_from_db()
+    assert initiative.moderation_state == Initiative.State.PUBLISHED
+
+
+def test_every_admin_list_and_add_page_opens(client, staff, initiative):
+    client.force_login(staff)
+    for model in [
+        "initiatives/initiative",
+        "initiatives/theme",
+        "communities/place",
+        "communities/organisation",
+        "accounts/user",
+    ]:
+        assert client.get(f"/admin/{model}/").status_code == 200, model
+        assert client.get(f"/admin/{model}/add/").status_code == 200, model
+
+
+def test_residents_cannot_open_the_admin(client, resident):
+    client.force_login(resident)
+    response = client.get("/admin/initiatives/initiative/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
