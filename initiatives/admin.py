@@ -82,11 +82,13 @@ class InitiativeOrganisationInline(admin.TabularInline):
 class InitiativeImageInline(admin.StackedInline):
     model = InitiativeImage
     extra = 0
+    classes = ("collapse",)
 
 
 class InitiativeSourceInline(admin.StackedInline):
     model = InitiativeSource
     extra = 0
+    classes = ("collapse",)
 
 
 class InitiativeAdminForm(forms.ModelForm):
