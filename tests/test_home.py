@@ -36,3 +36,9 @@ def test_home_never_features_an_unpublished_initiative(client, england, theme):
     response = client.get("/")
     assert "Secret plan" not in response.text
     assert response.context["counts"]["initiatives"] == 0
+
+
+def test_an_unknown_page_gets_a_helpful_404(client, db):
+    response = client.get("/initiatives/no-such-initiative/")
+    assert response.status_code == 404
+    assert "Page not found" in response.text and 'name="q"' in response.text
