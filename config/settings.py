@@ -202,6 +202,21 @@ if not DEBUG:
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
+# The map's tiles: OpenStreetMap's public server unless MAP_TILE_URL names
+# another (an empty value shows the map's data without tiles).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# Above this many initiatives in view, the GeoJSON endpoint sends clusters.
+MAP_CLUSTER_THRESHOLD = env.int("MAP_CLUSTER_THRESHOLD", default=2000)
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL)
+    SECURE_CSP["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

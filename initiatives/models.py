@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -99,15 +101,33 @@ class InitiativeQuerySet(models.QuerySet):
         )
 
     def for_cards(self):
-        """What a card shows, in a fixed number of queries whatever the count."""
-        return self.prefetch_related(
-            Prefetch(
-                "initiative_places",
-                queryset=InitiativePlace.objects.filter(is_primary=True).select_related("place"),
-                to_attr="primary_links",
-            ),
+        """What a card shows, in a fixed number of queries whatever the count:
+        the primary place comes with the rows, the themes in one more query."""
+        primary = InitiativePlace.objects.filter(initiative=OuterRef("pk"), is_primary=True)
+        return self.annotate(
+            primary_place_name=Subquery(primary.values("place__name")[:1]),
+            primary_place_slug=Subquery(primary.values("place__slug")[:1]),
+        ).prefetch_related(
             Prefetch("themes", queryset=Theme.objects.only("name", "slug").order_by("name")),
         )
+
+    def counts_by_place(self):
+        """{place path: how many of these initiatives serve it or a place under it}.
+
+        One grouped query per level of the hierarchy, so that an initiative
+        serving two places under the same region counts once for the region.
+        """
+        links = InitiativePlace.objects.filter(initiative__in=self.values("pk"))
+        depth = links.aggregate(deepest=Max("place__depth"))["deepest"] or 0
+        counts = {}
+        for level in range(1, depth + 1):
+            counts.update(
+                links.filter(place__depth__gte=level)
+                .annotate(branch=Substr("place__path", 1, level * Place.steplen))
+                .values_list("branch")
+                .annotate(n=Count("initiative_id", distinct=True))
+            )
+        return counts
 
 
 class Initiative(models.Model):
@@ -185,6 +205,10 @@ class Initiative(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
+    # Full-text search on PostgreSQL, kept current by initiatives.search; its
+    # GIN index is made by a migration that runs only on PostgreSQL.
+    search_vector = SearchVectorField(null=True, editable=False)
+
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
@@ -245,13 +269,14 @@ class Initiative(models.Model):
 
     @property
     def primary_place(self):
-        """The primary place; uses the for_cards() prefetch when present."""
-        links = getattr(self, "primary_links", None)
-        if links is None:
-            links = [
-                link for link in self.initiative_places.select_related("place") if link.is_primary
-            ]
-        return links[0].place if links else None
+        return next(
+            (
+                link.place
+                for link in self.initiative_places.select_related("place")
+                if link.is_primary
+            ),
+            None,
+        )
 
     @property
     def has_location(self):

@@ -1,14 +1,64 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from communities.models import Organisation, Place
 
+from . import geo
+from .filters import InitiativeFilter, distance_km, place_facets, theme_facets
 from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
 
+PAGE_SIZE = 20
 FEATURED_ON_HOME = 6
+NEWEST_ON_HOME = 6
+RELATED = 4
 
 
+def _map_config(**extra):
+    """What map.js needs, handed over through json_script."""
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "geojsonUrl": "/api/initiatives.geojson",
+        "center": [54.0, -2.5],
+        "zoom": 5,
+        **extra,
+    }
+
+
+def _paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _filter(request, **fixed):
+    """The public filters from the query string, with `fixed` ones (a place
+    page fixes its place) that the query string cannot change."""
+    data = request.GET.copy()
+    for name, value in fixed.items():
+        data.setlist(name, [value] if isinstance(value, str) else list(value))
+    themes = list(Theme.objects.order_by("name"))
+    filterset = InitiativeFilter(data, queryset=Initiative.objects.published(), themes=themes)
+    return filterset, themes
+
+
+@require_safe
 def home(request):
     published = Initiative.objects.published()
+    themes = list(
+        Theme.objects.filter(parent=None)
+        .annotate(
+            n=Count(
+                "initiatives",
+                filter=Q(initiatives__moderation_state=Initiative.State.PUBLISHED),
+                distinct=True,
+            )
+        )
+        .order_by("name")
+    )
     counts = {
         "initiatives": published.count(),
         "places": Place.objects.filter(initiative_links__initiative__in=published.values("pk"))
@@ -19,35 +69,340 @@ def home(request):
         )
         .distinct()
         .count(),
-        "themes": Theme.objects.count(),
     }
     featured = (
         published.filter(featured=True).for_cards().order_by("-published_at")[:FEATURED_ON_HOME]
     )
-    return render(request, "home.html", {"counts": counts, "featured": featured})
+    newest = published.for_cards().order_by("-published_at", "-pk")[:NEWEST_ON_HOME]
+    return render(
+        request,
+        "home.html",
+        {
+            "counts": counts,
+            "themes": themes,
+            "featured": featured,
+            "newest": newest,
+            "teaser": geo.teaser_svg(published),
+        },
+    )
 
 
+def _browse_context(request, filterset, themes):
+    """The results, facets and pagination shared by the list and the pages
+    of places, themes and organisations."""
+    results = filterset.sorted(filterset.qs).for_cards()
+    page = _paginate(request, results)
+    data = filterset.cleaned
+    current = data.get("place")
+    counts = theme_facets(filterset, filterset.queryset)
+    branches = place_facets(filterset, filterset.queryset, current)
+    ancestor_paths = (
+        [current.path[:n] for n in range(Place.steplen, len(current.path) + 1, Place.steplen)]
+        if current
+        else []
+    )
+    known = {p.path: p for p in Place.objects.filter(path__in=[*ancestor_paths, *branches])}
+    place_options = sorted(
+        ((known[path], n) for path, n in branches.items() if path in known),
+        key=lambda item: (-item[1], item[0].name),
+    )
+    for initiative in page:
+        if getattr(initiative, "distance_sq", None) is not None:
+            initiative.distance_km = distance_km(initiative.distance_sq)
+    return {
+        "filterset": filterset,
+        "page": page,
+        "q": data.get("q", ""),
+        "sort": filterset.sort_order(),
+        "theme_options": [(t, counts.get(t.pk, 0)) for t in themes],
+        "selected_themes": {t.slug for t in data.get("theme") or []},
+        "current_place": current,
+        "place_trail": [known[p] for p in ancestor_paths if p in known],
+        "place_options": place_options,
+        "query_string": _query_string(request, drop=("page",)),
+        "status_label": Initiative.Status(data["status"]).label if data.get("status") else "",
+    }
+
+
+def _query_string(request, drop=()):
+    params = request.GET.copy()
+    for name in drop:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@require_safe
+def initiative_list(request):
+    filterset, themes = _filter(request)
+    if not filterset.is_valid():
+        context = {"filterset": filterset, "theme_options": [(t, None) for t in themes]}
+        return render(request, "initiatives/list.html", context, status=400)
+    context = _browse_context(request, filterset, themes)
+    template = "initiatives/list.html"
+    if request.headers.get("X-Partial") == "browse":
+        template += "#browse"
+    return render(request, template, context)
+
+
+@require_safe
 def initiative_detail(request, slug):
     initiative = get_object_or_404(
-        Initiative.objects.published().prefetch_related(
-            "themes",
-            "images",
-            "sources",
-        ),
+        Initiative.objects.published().prefetch_related("themes", "images", "sources"),
         slug=slug,
     )
-    places = (
+    places = list(
         InitiativePlace.objects.filter(initiative=initiative)
         .select_related("place")
         .order_by("-is_primary", "place__name")
     )
-    organisations = (
+    primary = next((link.place for link in places if link.is_primary), None)
+    trail = list(Place.objects.get_ancestors(primary)) if primary else []
+    organisations = list(
         InitiativeOrganisation.objects.filter(initiative=initiative)
         .select_related("organisation")
         .order_by("role", "organisation__name")
     )
+    related = initiative_related(initiative)
+    map_config = None
+    if initiative.has_location:
+        map_config = _map_config(
+            center=[initiative.latitude, initiative.longitude],
+            zoom=13 if not initiative.location_is_place_centre else 11,
+            mode="static",
+            features=geo.feature_collection_for([initiative]),
+        )
     return render(
         request,
         "initiatives/detail.html",
-        {"initiative": initiative, "places": places, "organisations": organisations},
+        {
+            "initiative": initiative,
+            "initiative_ld": _linked_data(request, initiative, primary, organisations),
+            "places": places,
+            "primary_place": primary,
+            "place_trail": trail,
+            "organisations": organisations,
+            "related": related,
+            "map_config": map_config,
+        },
     )
+
+
+def _linked_data(request, initiative, primary, organisations):
+    """schema.org JSON-LD, so that search engines and other sites understand the page."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Project",
+        "name": initiative.title,
+        "description": initiative.summary,
+        "url": request.build_absolute_uri(initiative.get_absolute_url()),
+        "keywords": ", ".join(t.name for t in initiative.themes.all()),
+    }
+    if initiative.start_date:
+        data["foundingDate"] = initiative.start_date.isoformat()
+    if initiative.end_date:
+        data["dissolutionDate"] = initiative.end_date.isoformat()
+    if initiative.website:
+        data["sameAs"] = initiative.website
+    if primary is not None:
+        data["location"] = {"@type": "Place", "name": primary.name}
+        if initiative.has_location:
+            data["location"]["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": initiative.latitude,
+                "longitude": initiative.longitude,
+            }
+    role_keys = {"funder": "funder", "lead": "parentOrganization"}
+    for link in organisations:
+        key = role_keys.get(link.role, "member")
+        data.setdefault(key, []).append(
+            {
+                "@type": "Organization",
+                "name": link.organisation.name,
+                "url": request.build_absolute_uri(link.organisation.get_absolute_url()),
+            }
+        )
+    return data
+
+
+def initiative_related(initiative, limit=RELATED):
+    """Published initiatives sharing a theme with this one, nearest first."""
+    themes = [t.pk for t in initiative.themes.all()]
+    candidates = (
+        Initiative.objects.published()
+        .exclude(pk=initiative.pk)
+        .filter(themes__in=themes)
+        .distinct()
+    )
+    if initiative.has_location:
+        candidates = geo.nearest_first(candidates, initiative.latitude, initiative.longitude)
+    else:
+        candidates = candidates.order_by("-published_at")
+    return candidates.for_cards()[:limit]
+
+
+def _subject_page(request, initiatives, template, context):
+    """A place, theme or organisation page: what it is, then its initiatives."""
+    page = _paginate(request, initiatives.for_cards().order_by("-published_at", "-pk"))
+    return render(request, template, {**context, "page": page})
+
+
+@require_safe
+def place_index(request):
+    counts = Initiative.objects.published().counts_by_place()
+    roots, by_path = [], {}
+    for place in Place.objects.all():  # in path order: parents come first
+        place.initiative_count = counts.get(place.path, 0)
+        place.subplaces = []
+        by_path[place.path] = place
+        parent = by_path.get(place.path[: -Place.steplen])
+        (parent.subplaces if parent else roots).append(place)
+    return render(request, "initiatives/place_index.html", {"places": roots})
+
+
+@require_safe
+def place_detail(request, slug):
+    place = get_object_or_404(Place, slug=slug)
+    published = Initiative.objects.published()
+    counts = published.in_place(place).counts_by_place() if place.numchild else {}
+    children = list(Place.objects.get_children(place))
+    for child in children:
+        child.initiative_count = counts.get(child.path, 0)
+    return _subject_page(
+        request,
+        published.in_place(place),
+        "initiatives/place_detail.html",
+        {
+            "place": place,
+            "place_trail": list(Place.objects.get_ancestors(place)),
+            "children": children,
+            "map_config": _map_config(
+                center=[place.latitude or 54.0, place.longitude or -2.5],
+                zoom=geo.zoom_for_kind(place.kind),
+                query=f"place={place.slug}",
+            ),
+        },
+    )
+
+
+@require_safe
+def theme_index(request):
+    published = Initiative.objects.published().values("pk")
+    themes = Theme.objects.annotate(
+        n=Count("initiatives", filter=Q(initiatives__in=published), distinct=True)
+    ).order_by("name")
+    top = [t for t in themes if t.parent_id is None]
+    children = {}
+    for theme in themes:
+        if theme.parent_id:
+            children.setdefault(theme.parent_id, []).append(theme)
+    for theme in top:
+        theme.subthemes = children.get(theme.pk, [])
+    return render(request, "initiatives/theme_index.html", {"themes": top})
+
+
+@require_safe
+def theme_detail(request, slug):
+    theme = get_object_or_404(Theme.objects.select_related("parent"), slug=slug)
+    return _subject_page(
+        request,
+        Initiative.objects.published().with_theme(theme),
+        "initiatives/theme_detail.html",
+        {
+            "theme": theme,
+            "subthemes": theme.children.order_by("name"),
+            "map_config": _map_config(query=f"theme={theme.slug}"),
+        },
+    )
+
+
+@require_safe
+def organisation_index(request):
+    published = Initiative.objects.published().values("pk")
+    organisations = Organisation.objects.annotate(
+        n=Count(
+            "initiative_links__initiative",
+            filter=Q(initiative_links__initiative__in=published),
+            distinct=True,
+        )
+    ).order_by("name")
+    kind = request.GET.get("kind")
+    if kind in Organisation.Kind.values:
+        organisations = organisations.filter(kind=kind)
+    page = _paginate(request, organisations)
+    return render(
+        request,
+        "initiatives/organisation_index.html",
+        {"page": page, "kinds": Organisation.Kind.choices, "kind": kind},
+    )
+
+
+@require_safe
+def organisation_detail(request, slug):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    roles = InitiativeOrganisation.objects.filter(
+        organisation=organisation, initiative=OuterRef("pk")
+    ).order_by("role")
+    initiatives = (
+        Initiative.objects.published()
+        .filter(Exists(roles))
+        .annotate(role=Subquery(roles.values("role")[:1]))
+    )
+    return _subject_page(
+        request,
+        initiatives,
+        "initiatives/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "places_served": organisation.places.all(),
+            "map_config": _map_config(query=f"organisation={organisation.slug}"),
+            "roles": dict(InitiativeOrganisation.Role.choices),
+        },
+    )
+
+
+@require_safe
+def map_view(request):
+    filterset, themes = _filter(request)
+    valid = filterset.is_valid()
+    data = filterset.cleaned
+    config = _map_config()
+    near = data.get("near")
+    if near:
+        config.update(center=[near.latitude, near.longitude], zoom=11)
+    context = {
+        "filterset": filterset,
+        "theme_options": [(t, None) for t in themes],
+        "selected_themes": {t.slug for t in data.get("theme") or []},
+        "map_config": config,
+        "query_string": _query_string(request),
+    }
+    return render(request, "initiatives/map.html", context, status=200 if valid else 400)
+
+
+@require_safe
+def initiatives_geojson(request):
+    """The published initiatives under the list's filters, as RFC 7946 GeoJSON.
+
+    `bbox=west,south,east,north` limits them to the map's view and `zoom` fits
+    server-side clusters to it when there are too many points to send.
+    """
+    filterset, _themes = _filter(request)
+    try:
+        bbox = geo.parse_bbox(request.GET.get("bbox"))
+        zoom = geo.parse_zoom(request.GET.get("zoom"))
+    except ValueError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    if not filterset.is_valid():
+        return JsonResponse(
+            {"error": _("Some filters are not valid."), "fields": filterset.errors},
+            status=400,
+        )
+    payload = geo.feature_collection(filterset.qs, bbox=bbox, zoom=zoom)
+    response = JsonResponse(payload, content_type="application/geo+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def accessibility(request):
+    return render(request, "accessibility.html")

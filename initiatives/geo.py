@@ -1,0 +1,396 @@
+"""Where initiatives are: the map's GeoJSON, its query-string parameters, the
+home page's dot map and a few distance helpers.
+
+Coordinates are WGS84 degrees. GeoJSON (RFC 7946) puts longitude first,
+Leaflet and our models put latitude first: the swap happens only here.
+"""
+
+import math
+from collections import Counter
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Floor, Substr
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from communities.models import Place
+
+from .models import Initiative, InitiativePlace
+
+DEFAULT_ZOOM = 6
+MIN_ZOOM, MAX_ZOOM = 0, 20
+# However many initiatives are in view, a response never holds more features
+# than this: browsers draw a few thousand markers comfortably, not 100,000.
+MAX_FEATURES = 2000
+# Clusters come from a grid of roughly 64 px cells: a 256 px tile spans
+# 360 / 2**zoom degrees of longitude, so a quarter of it.
+CELLS_PER_TILE = 4
+
+WORLD = (-180.0, -90.0, 180.0, 90.0)
+
+# The columns a map point needs, and no more.
+POINT_FIELDS = ("pk", "slug", "title", "summary", "latitude", "longitude")
+
+ZOOM_FOR_KIND = {
+    Place.Kind.COUNTRY: 5,
+    Place.Kind.REGION: 7,
+    Place.Kind.COUNTY: 8,
+    Place.Kind.LOCAL_AUTHORITY: 9,
+    Place.Kind.TOWN: 12,
+    Place.Kind.NEIGHBOURHOOD: 13,
+    Place.Kind.OTHER: 8,
+}
+
+# The home page's dot map covers the British Isles.
+TEASER_BOX = (-8.7, 49.8, 1.9, 60.9)
+TEASER_CELL = 0.25  # degrees of latitude
+TEASER_WIDTH = 300
+TEASER_MAX_CIRCLES = 600
+# At 54°N a degree of longitude is cos(54°) of a degree of latitude; scaling
+# longitudes by it keeps Scotland from looking squashed.
+TEASER_COS_LAT = math.cos(math.radians(54))
+
+
+# Query-string parameters.
+
+
+def parse_bbox(text):
+    """`"west,south,east,north"` as four floats, or None when not given.
+
+    Raises ValueError with a message fit to show to the caller.
+    """
+    if text is None or not text.strip():
+        return None
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise ValueError(_("bbox must be four numbers: west,south,east,north."))
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError(_("bbox must be four numbers: west,south,east,north.")) from None
+    if not all(math.isfinite(n) for n in (west, south, east, north)):
+        raise ValueError(_("bbox must be four finite numbers: west,south,east,north."))
+    if not (-90 <= south <= 90 and -90 <= north <= 90):
+        raise ValueError(_("bbox latitudes (south and north) must be between -90 and 90."))
+    if not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise ValueError(_("bbox longitudes (west and east) must be between -180 and 180."))
+    if south > north:
+        raise ValueError(_("bbox south must not be greater than north."))
+    if west > east:
+        # A box across the antimeridian would need two ranges; nothing we map
+        # is near it, so the caller splits the box instead.
+        raise ValueError(
+            _("bbox west must not be greater than east: split a box across the 180° meridian.")
+        )
+    return west, south, east, north
+
+
+def parse_zoom(text):
+    """The map's zoom level: 6 when not given, else a whole number from 0 to 20."""
+    if text is None or not text.strip():
+        return DEFAULT_ZOOM
+    try:
+        zoom = int(text)
+    except ValueError:
+        raise ValueError(
+            _("zoom must be a whole number from %(min)d to %(max)d.")
+            % {"min": MIN_ZOOM, "max": MAX_ZOOM}
+        ) from None
+    if not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        raise ValueError(
+            _("zoom must be a whole number from %(min)d to %(max)d.")
+            % {"min": MIN_ZOOM, "max": MAX_ZOOM}
+        )
+    return zoom
+
+
+def zoom_for_kind(kind):
+    """A first zoom level that shows the whole of a place of this kind."""
+    return ZOOM_FOR_KIND.get(kind, ZOOM_FOR_KIND[Place.Kind.OTHER])
+
+
+# GeoJSON.
+
+
+def _collection(features, **members):
+    return {"type": "FeatureCollection", "features": features, **members}
+
+
+def _point(latitude, longitude):
+    # Six decimals is about 10 cm: as precise as RFC 7946 recommends.
+    return {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]}
+
+
+def _detail_url_maker():
+    """slug -> the initiative's URL (its get_absolute_url), reversing once
+    rather than once per point, which counts when there are 2000 of them."""
+    marker = "__slug__"
+    before, after = reverse("initiatives:detail", args=[marker]).split(marker)
+    return lambda slug: f"{before}{slug}{after}"
+
+
+def _point_feature(*, slug, title, summary, url, place, latitude, longitude):
+    return {
+        "type": "Feature",
+        "id": slug,
+        "geometry": _point(latitude, longitude),
+        "properties": {"title": title, "summary": summary, "url": url, "place": place or ""},
+    }
+
+
+def _primary_place_name():
+    # InitiativeQuerySet.for_cards() prefetches whole place rows and themes,
+    # two more queries per request; a correlated subquery brings just the name
+    # into the one query that fetches the points.
+    return Subquery(
+        InitiativePlace.objects.filter(initiative=OuterRef("pk"), is_primary=True).values(
+            "place__name"
+        )[:1]
+    )
+
+
+def feature_collection(queryset, *, bbox, zoom):
+    """The initiatives of `queryset` (already filtered and published) as an
+    RFC 7946 FeatureCollection, limited to `bbox` when given.
+
+    Up to settings.MAP_CLUSTER_THRESHOLD initiatives in view come as points;
+    beyond that, as clusters on a grid fitted to `zoom`. Either way it takes
+    two queries and sends at most MAX_FEATURES features. The foreign members
+    `total` (initiatives in view) and `clustered` say which it is.
+    """
+    # Filters may join (an initiative with two roles in one organisation) and
+    # add distinct() or annotations; selecting on the primary keys keeps the
+    # counts and averages below to one row per initiative.
+    located = Initiative.objects.filter(
+        pk__in=queryset.order_by().values("pk"),
+        latitude__isnull=False,
+        longitude__isnull=False,
+    )
+    if bbox is not None:
+        west, south, east, north = bbox
+        located = located.filter(latitude__range=(south, north), longitude__range=(west, east))
+    located = located.order_by()
+
+    limit = min(settings.MAP_CLUSTER_THRESHOLD, MAX_FEATURES)
+    # Counting stops one past the limit: all we need to know is which side
+    # of it we are, and an exact count of 100,000 rows is not free.
+    if located.values("pk")[: limit + 1].count() > limit:
+        return _clusters(located, bbox or WORLD, zoom)
+
+    url_for = _detail_url_maker()
+    rows = located.annotate(place_name=_primary_place_name()).order_by("pk")
+    features = [
+        _point_feature(
+            slug=row["slug"],
+            title=row["title"],
+            summary=row["summary"],
+            url=url_for(row["slug"]),
+            place=row["place_name"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+        )
+        for row in rows.values(*POINT_FIELDS, "place_name")
+    ]
+    return _collection(features, total=len(features), clustered=False)
+
+
+def cluster_cell_size(bbox, zoom):
+    """The grid's cell in degrees: about 64 px at `zoom`, doubled until the
+    box holds at most MAX_FEATURES cells, so that there are never more
+    clusters than that."""
+    west, south, east, north = bbox
+    cell = 360 / 2**zoom / CELLS_PER_TILE
+    while True:
+        columns = math.floor(east / cell) - math.floor(west / cell) + 1
+        rows = math.floor(north / cell) - math.floor(south / cell) + 1
+        if columns * rows <= MAX_FEATURES:
+            return cell
+        cell *= 2
+
+
+def _clusters(located, bbox, zoom):
+    cell = cluster_cell_size(bbox, zoom)
+    # One aggregate query: a row per occupied cell.
+    cells = (
+        located.annotate(
+            cell_y=Floor(F("latitude") / Value(cell)),
+            cell_x=Floor(F("longitude") / Value(cell)),
+        )
+        .values("cell_y", "cell_x")
+        .annotate(
+            count=Count("pk"),
+            mean_lat=Avg("latitude"),
+            mean_lng=Avg("longitude"),
+            south=Min("latitude"),
+            north=Max("latitude"),
+            west=Min("longitude"),
+            east=Max("longitude"),
+        )
+        .order_by("cell_y", "cell_x")
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": _point(row["mean_lat"], row["mean_lng"]),
+            "properties": {
+                "cluster": True,
+                "count": row["count"],
+                "bounds": [row["west"], row["south"], row["east"], row["north"]],
+            },
+        }
+        for row in cells
+    ]
+    total = sum(f["properties"]["count"] for f in features)
+    return _collection(features, total=total, clustered=True)
+
+
+def feature_collection_for(initiatives):
+    """A FeatureCollection of initiatives already loaded (a detail page's map)."""
+    url_for = _detail_url_maker()
+    features = []
+    for initiative in initiatives:
+        if not initiative.has_location:
+            continue
+        place = getattr(initiative, "primary_place_name", None)
+        if place is None:
+            primary = initiative.primary_place
+            place = primary.name if primary else ""
+        features.append(
+            _point_feature(
+                slug=initiative.slug,
+                title=initiative.title,
+                summary=initiative.summary,
+                url=url_for(initiative.slug),
+                place=place,
+                latitude=initiative.latitude,
+                longitude=initiative.longitude,
+            )
+        )
+    return _collection(features, total=len(features), clustered=False)
+
+
+# Distances.
+
+
+def nearest_first(queryset, latitude, longitude):
+    """`queryset` annotated with `distance_sq` from the point (squared degrees
+    of latitude, as filters.within_radius) and ordered nearest first; rows
+    without coordinates come last."""
+    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
+    dy = F("latitude") - Value(latitude)
+    dx = (F("longitude") - Value(longitude)) * Value(cos_lat)
+    return queryset.annotate(
+        distance_sq=ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())
+    ).order_by(F("distance_sq").asc(nulls_last=True), "pk")
+
+
+# Places.
+
+
+def place_counts(queryset):
+    """{place path: how many initiatives of `queryset` serve it or any place
+    under it}, each initiative counted once per place.
+
+    One query per level of the hierarchy (five or six), whatever the number
+    of places or initiatives.
+    """
+    links = InitiativePlace.objects.filter(initiative__in=queryset.order_by().values("pk"))
+    deepest = Place.objects.aggregate(depth=Max("depth"))["depth"] or 0
+    counts = {}
+    for depth in range(1, deepest + 1):
+        counts.update(
+            links.filter(place__depth__gte=depth)
+            .annotate(branch=Substr("place__path", 1, depth * Place.steplen))
+            .values_list("branch")
+            .annotate(n=Count("initiative_id", distinct=True))
+            .order_by()
+        )
+    return counts
+
+
+# The home page's dot map.
+
+
+def teaser_svg(queryset):
+    """A small SVG dot map of where the initiatives of `queryset` are in the
+    British Isles, drawn on the server: no tiles, no JavaScript.
+
+    One aggregate query counts initiatives per grid cell; each occupied cell
+    becomes a circle whose area grows with its count. There is no coastline
+    (we hold no such data): the dots draw the islands well enough.
+    """
+    west, south, east, north = TEASER_BOX
+    # Cells square on the projected map: wider in degrees of longitude.
+    cell_lat = TEASER_CELL
+    cell_lng = TEASER_CELL / TEASER_COS_LAT
+    rows = (
+        queryset.order_by()
+        .filter(latitude__range=(south, north), longitude__range=(west, east))
+        .annotate(
+            cell_y=Floor((F("latitude") - Value(south)) / Value(cell_lat)),
+            cell_x=Floor((F("longitude") - Value(west)) / Value(cell_lng)),
+        )
+        .values_list("cell_y", "cell_x")
+        .annotate(n=Count("pk"))
+    )
+    cells = Counter({(int(y), int(x)): n for y, x, n in rows})
+    total = sum(cells.values())
+
+    # Too many dots to draw: merge cells two by two until they fit.
+    scale = 1
+    while len(cells) > TEASER_MAX_CIRCLES:
+        scale *= 2
+        merged = Counter()
+        for (y, x), n in cells.items():
+            merged[(y // 2, x // 2)] += n
+        cells = merged
+
+    px_per_degree = TEASER_WIDTH / ((east - west) * TEASER_COS_LAT)
+    width = TEASER_WIDTH
+    height = round((north - south) * px_per_degree)
+    cell_px = cell_lat * px_per_degree * scale
+    max_radius = cell_px * 0.75
+
+    circles = []
+    for (y, x), n in sorted(cells.items()):
+        # The centre of the cell: a tidy grid reads better than exact means.
+        lat = south + (y + 0.5) * cell_lat * scale
+        lng = west + (x + 0.5) * cell_lng * scale
+        cx = (lng - west) * TEASER_COS_LAT * px_per_degree
+        cy = (north - lat) * px_per_degree
+        radius = min(1.5 + 1.25 * math.sqrt(n), max_radius)
+        circles.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius:.1f}"/>')
+
+    title = _("Where the initiatives are")
+    label = ngettext(
+        "Map of %(count)d initiative across the UK",
+        "Map of %(count)d initiatives across the UK",
+        total,
+    ) % {"count": total}
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="teaser-map" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(label)}">'
+        f"<title>{escape(title)}</title>"
+        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" rx="4" '
+        f'fill="#f3f2f1" stroke="#d8d6d3" stroke-width="1"/>'
+        f'<g fill="#0b5e55" fill-opacity="0.75">{"".join(circles)}</g>'
+        f"</svg>"
+    )
+    # Safe: every number is formatted above and the only text is escaped.
+    return mark_safe(svg)

@@ -1,0 +1,45 @@
+"""Keep the stored search vectors current when an initiative or what it is
+linked to changes, however the change was made (services, admin, shell)."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from communities.models import Organisation, Place
+
+from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+from .search import refresh_search_vectors
+
+
+@receiver(post_save, sender=Initiative)
+def initiative_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and set(update_fields) <= {"search_vector"}):
+        return
+    refresh_search_vectors([instance.pk])
+
+
+@receiver(post_save, sender=InitiativePlace)
+@receiver(post_delete, sender=InitiativePlace)
+@receiver(post_save, sender=InitiativeOrganisation)
+@receiver(post_delete, sender=InitiativeOrganisation)
+def link_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        refresh_search_vectors([instance.initiative_id])
+
+
+@receiver(m2m_changed, sender=Initiative.themes.through)
+def themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if reverse:
+        refresh_search_vectors(pk_set or [])
+    else:
+        refresh_search_vectors([instance.pk])
+
+
+@receiver(post_save, sender=Place)
+@receiver(post_save, sender=Organisation)
+@receiver(post_save, sender=Theme)
+def name_changed(sender, instance, created, raw=False, **kwargs):
+    if created or raw:
+        return
+    refresh_search_vectors(instance.initiatives.values_list("pk", flat=True))
