@@ -207,7 +207,8 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str(
     "MAP_TILE_ATTRIBUTION",
-    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+    " contributors",
 )
 # Above this many initiatives in view, the GeoJSON endpoint sends clusters.
 MAP_CLUSTER_THRESHOLD = env.int("MAP_CLUSTER_THRESHOLD", default=2000)

@@ -6,13 +6,13 @@ import math
 import django_filters
 from django import forms
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Organisation, Place
 
 from . import search
-from .models import Initiative, InitiativePlace
+from .models import Initiative
 
 KM_PER_DEGREE = 111.32
 DEFAULT_RADIUS_KM = 10
@@ -44,6 +44,8 @@ class SlugsField(forms.MultipleChoiceField):
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
+        # An empty value ("any theme" in a form) chooses nothing.
+        value = [slug for slug in value or [] if slug]
         return [self.objects[slug] for slug in super().clean(value)]
 
 
@@ -230,15 +232,5 @@ def theme_facets(filterset, queryset):
 
 def place_facets(filterset, queryset, current):
     """{materialised path: the number of results under the other filters} for
-    the places one level below `current` (or at the top when None); places
-    with no results are left out."""
-    base = filterset.filter_queryset_without(queryset, "place").values("pk")
-    depth = current.depth + 1 if current else 1
-    links = InitiativePlace.objects.filter(initiative__in=base, place__depth__gte=depth)
-    if current:
-        links = links.filter(place__path__startswith=current.path)
-    return dict(
-        links.annotate(branch=Substr("place__path", 1, depth * Place.steplen))
-        .values_list("branch")
-        .annotate(n=Count("initiative_id", distinct=True))
-    )
+    the places one level below `current` (see InitiativeQuerySet.counts_below)."""
+    return filterset.filter_queryset_without(queryset, "place").counts_below(current)

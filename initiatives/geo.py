@@ -7,6 +7,7 @@ Leaflet and our models put latitude first: the swap happens only here.
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import (
@@ -17,20 +18,22 @@ from django.db.models import (
     FloatField,
     Max,
     Min,
-    OuterRef,
-    Subquery,
+    QuerySet,
     Value,
 )
-from django.db.models.functions import Floor, Substr
+from django.db.models.functions import Floor
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from communities.models import Place
 
-from .models import Initiative, InitiativePlace
+from .models import Initiative
+
+# West, south, east, north, in degrees.
+type BBox = tuple[float, float, float, float]
 
 DEFAULT_ZOOM = 6
 MIN_ZOOM, MAX_ZOOM = 0, 20
@@ -69,7 +72,7 @@ TEASER_COS_LAT = math.cos(math.radians(54))
 # Query-string parameters.
 
 
-def parse_bbox(text):
+def parse_bbox(text: str | None) -> BBox | None:
     """`"west,south,east,north"` as four floats, or None when not given.
 
     Raises ValueError with a message fit to show to the caller.
@@ -100,18 +103,15 @@ def parse_bbox(text):
     return west, south, east, north
 
 
-def parse_zoom(text):
+def parse_zoom(text: str | None) -> int:
     """The map's zoom level: 6 when not given, else a whole number from 0 to 20."""
     if text is None or not text.strip():
         return DEFAULT_ZOOM
     try:
         zoom = int(text)
     except ValueError:
-        raise ValueError(
-            _("zoom must be a whole number from %(min)d to %(max)d.")
-            % {"min": MIN_ZOOM, "max": MAX_ZOOM}
-        ) from None
-    if not MIN_ZOOM <= zoom <= MAX_ZOOM:
+        zoom = None
+    if zoom is None or not MIN_ZOOM <= zoom <= MAX_ZOOM:
         raise ValueError(
             _("zoom must be a whole number from %(min)d to %(max)d.")
             % {"min": MIN_ZOOM, "max": MAX_ZOOM}
@@ -119,7 +119,7 @@ def parse_zoom(text):
     return zoom
 
 
-def zoom_for_kind(kind):
+def zoom_for_kind(kind: str) -> int:
     """A first zoom level that shows the whole of a place of this kind."""
     return ZOOM_FOR_KIND.get(kind, ZOOM_FOR_KIND[Place.Kind.OTHER])
 
@@ -153,18 +153,7 @@ def _point_feature(*, slug, title, summary, url, place, latitude, longitude):
     }
 
 
-def _primary_place_name():
-    # InitiativeQuerySet.for_cards() prefetches whole place rows and themes,
-    # two more queries per request; a correlated subquery brings just the name
-    # into the one query that fetches the points.
-    return Subquery(
-        InitiativePlace.objects.filter(initiative=OuterRef("pk"), is_primary=True).values(
-            "place__name"
-        )[:1]
-    )
-
-
-def feature_collection(queryset, *, bbox, zoom):
+def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int) -> dict:
     """The initiatives of `queryset` (already filtered and published) as an
     RFC 7946 FeatureCollection, limited to `bbox` when given.
 
@@ -173,14 +162,14 @@ def feature_collection(queryset, *, bbox, zoom):
     two queries and sends at most MAX_FEATURES features. The foreign members
     `total` (initiatives in view) and `clustered` say which it is.
     """
-    # Filters may join (an initiative with two roles in one organisation) and
-    # add distinct() or annotations; selecting on the primary keys keeps the
-    # counts and averages below to one row per initiative.
-    located = Initiative.objects.filter(
-        pk__in=queryset.order_by().values("pk"),
-        latitude__isnull=False,
-        longitude__isnull=False,
-    )
+    located = queryset.order_by().filter(latitude__isnull=False, longitude__isnull=False)
+    if queryset.query.distinct:
+        # A filter that joins (an organisation in two roles) needs distinct(),
+        # which would not stop the aggregates below from counting an
+        # initiative twice: select on the primary keys instead.
+        located = Initiative.objects.filter(
+            pk__in=located.values("pk"), latitude__isnull=False, longitude__isnull=False
+        )
     if bbox is not None:
         west, south, east, north = bbox
         located = located.filter(latitude__range=(south, north), longitude__range=(west, east))
@@ -193,23 +182,23 @@ def feature_collection(queryset, *, bbox, zoom):
         return _clusters(located, bbox or WORLD, zoom)
 
     url_for = _detail_url_maker()
-    rows = located.annotate(place_name=_primary_place_name()).order_by("pk")
+    rows = located.with_primary_place().order_by("pk")
     features = [
         _point_feature(
             slug=row["slug"],
             title=row["title"],
             summary=row["summary"],
             url=url_for(row["slug"]),
-            place=row["place_name"],
+            place=row["primary_place_name"],
             latitude=row["latitude"],
             longitude=row["longitude"],
         )
-        for row in rows.values(*POINT_FIELDS, "place_name")
+        for row in rows.values(*POINT_FIELDS, "primary_place_name")[:limit]
     ]
     return _collection(features, total=len(features), clustered=False)
 
 
-def cluster_cell_size(bbox, zoom):
+def cluster_cell_size(bbox: BBox, zoom: int) -> float:
     """The grid's cell in degrees: about 64 px at `zoom`, doubled until the
     box holds at most MAX_FEATURES cells, so that there are never more
     clusters than that."""
@@ -259,7 +248,7 @@ def _clusters(located, bbox, zoom):
     return _collection(features, total=total, clustered=True)
 
 
-def feature_collection_for(initiatives):
+def feature_collection_for(initiatives: Iterable[Initiative]) -> dict:
     """A FeatureCollection of initiatives already loaded (a detail page's map)."""
     url_for = _detail_url_maker()
     features = []
@@ -287,7 +276,7 @@ def feature_collection_for(initiatives):
 # Distances.
 
 
-def nearest_first(queryset, latitude, longitude):
+def nearest_first(queryset: QuerySet, latitude: float, longitude: float) -> QuerySet:
     """`queryset` annotated with `distance_sq` from the point (squared degrees
     of latitude, as filters.within_radius) and ordered nearest first; rows
     without coordinates come last."""
@@ -302,31 +291,10 @@ def nearest_first(queryset, latitude, longitude):
 # Places.
 
 
-def place_counts(queryset):
-    """{place path: how many initiatives of `queryset` serve it or any place
-    under it}, each initiative counted once per place.
-
-    One query per level of the hierarchy (five or six), whatever the number
-    of places or initiatives.
-    """
-    links = InitiativePlace.objects.filter(initiative__in=queryset.order_by().values("pk"))
-    deepest = Place.objects.aggregate(depth=Max("depth"))["depth"] or 0
-    counts = {}
-    for depth in range(1, deepest + 1):
-        counts.update(
-            links.filter(place__depth__gte=depth)
-            .annotate(branch=Substr("place__path", 1, depth * Place.steplen))
-            .values_list("branch")
-            .annotate(n=Count("initiative_id", distinct=True))
-            .order_by()
-        )
-    return counts
-
-
 # The home page's dot map.
 
 
-def teaser_svg(queryset):
+def teaser_svg(queryset: QuerySet) -> SafeString:
     """A small SVG dot map of where the initiatives of `queryset` are in the
     British Isles, drawn on the server: no tiles, no JavaScript.
 

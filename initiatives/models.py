@@ -1,12 +1,43 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Organisation, Place, coordinate_constraints
+
+
+class ThemeQuerySet(models.QuerySet):
+    def with_counts(self, initiatives):
+        """Annotate `n`: how many of `initiatives` have the theme or one of its
+        sub-themes (what the theme's page and filter give)."""
+        through = Theme.initiatives.through
+        count = Subquery(
+            through.objects.filter(
+                Q(theme=OuterRef("pk")) | Q(theme__parent=OuterRef("pk")),
+                initiative__in=initiatives.values("pk"),
+            )
+            .order_by()
+            .annotate(grouped=Value(1))
+            .values("grouped")
+            .annotate(n=Count("initiative_id", distinct=True))
+            .values("n")
+        )
+        return self.annotate(n=Coalesce(count, 0))
+
+    def in_tree_order(self):
+        """All themes as a list, each top-level theme followed by its sub-themes."""
+        themes = list(self.order_by("name"))
+        children = {}
+        for theme in themes:
+            children.setdefault(theme.parent_id, []).append(theme)
+        return [
+            theme
+            for parent in children.get(None, [])
+            for theme in [parent, *children.get(parent.pk, [])]
+        ]
 
 
 class Theme(models.Model):
@@ -23,6 +54,8 @@ class Theme(models.Model):
         blank=True,
         related_name="children",
     )
+
+    objects = ThemeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("theme")
@@ -53,6 +86,10 @@ class Theme(models.Model):
             raise ValidationError(
                 {"parent": _("This theme has sub-themes, so it must stay at the top level.")}
             )
+
+
+# Browsing by place starts at this depth: country › nation › region.
+TOP_LEVEL_DEPTH = 3
 
 
 class ModerationState(models.TextChoices):
@@ -100,15 +137,42 @@ class InitiativeQuerySet(models.QuerySet):
             )
         )
 
-    def for_cards(self):
-        """What a card shows, in a fixed number of queries whatever the count:
-        the primary place comes with the rows, the themes in one more query."""
+    def with_primary_place(self):
+        """Annotate `primary_place_name` and `primary_place_slug`, in the same query."""
         primary = InitiativePlace.objects.filter(initiative=OuterRef("pk"), is_primary=True)
         return self.annotate(
             primary_place_name=Subquery(primary.values("place__name")[:1]),
             primary_place_slug=Subquery(primary.values("place__slug")[:1]),
-        ).prefetch_related(
+        )
+
+    def for_cards(self):
+        """What a card shows, in a fixed number of queries whatever the count:
+        the primary place comes with the rows, the themes in one more query."""
+        return self.with_primary_place().prefetch_related(
             Prefetch("themes", queryset=Theme.objects.only("name", "slug").order_by("name")),
+        )
+
+    def counts_below(self, place=None):
+        """{path of each place just below `place`: how many of these
+        initiatives serve it or somewhere in it}, in one query.
+
+        Without a place, the counts are for the regions and for any place
+        above them that initiatives serve as a whole (a country, say).
+        """
+        links = InitiativePlace.objects.filter(initiative__in=self.values("pk"))
+        if place is None:
+            depth = TOP_LEVEL_DEPTH
+            # A place above that level with places under it (England, say)
+            # would count only what serves it as a whole, while choosing it
+            # gives everything under it: it is offered one level up instead.
+            links = links.filter(Q(place__depth__gte=depth) | Q(place__numchild=0))
+        else:
+            depth = place.depth + 1
+            links = links.filter(place__path__startswith=place.path, place__depth__gte=depth)
+        return dict(
+            links.annotate(branch=Substr("place__path", 1, depth * Place.steplen))
+            .values_list("branch")
+            .annotate(n=Count("initiative_id", distinct=True))
         )
 
     def counts_by_place(self):

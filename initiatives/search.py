@@ -19,21 +19,33 @@ MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 SEARCH_CONFIG = "english"
 
-_VECTOR_SQL = """
-UPDATE initiatives_initiative AS i SET search_vector =
-    setweight(to_tsvector('english', coalesce(i.title, '')), 'A')
-    || setweight(to_tsvector('english', coalesce(i.summary, '')), 'B')
-    || setweight(to_tsvector('english', coalesce(i.description, '') || ' '
-                                       || coalesce(i.how_to_adapt, '')), 'C')
-    || setweight(to_tsvector('english', concat_ws(' ',
-        (SELECT string_agg(p.name, ' ') FROM initiatives_initiativeplace ip
-           JOIN communities_place p ON p.id = ip.place_id WHERE ip.initiative_id = i.id),
-        (SELECT string_agg(o.name, ' ') FROM initiatives_initiativeorganisation io
-           JOIN communities_organisation o ON o.id = io.organisation_id
-           WHERE io.initiative_id = i.id),
-        (SELECT string_agg(t.name, ' ') FROM initiatives_initiative_themes it
-           JOIN initiatives_theme t ON t.id = it.theme_id WHERE it.initiative_id = i.id)
-    )), 'D')
+# The vector of one initiative from its texts; {title}, {summary}, {body} and
+# {names} are SQL expressions (columns, or placeholders for a bulk insert).
+VECTOR_SQL = (
+    "setweight(to_tsvector('english', coalesce({title}, '')), 'A')"
+    " || setweight(to_tsvector('english', coalesce({summary}, '')), 'B')"
+    " || setweight(to_tsvector('english', coalesce({body}, '')), 'C')"
+    " || setweight(to_tsvector('english', coalesce({names}, '')), 'D')"
+)
+
+# Every initiative's places, organisations and themes, as one text each.
+_NAMES_SQL = """
+SELECT x.initiative_id, string_agg(x.name, ' ') AS names FROM (
+    SELECT ip.initiative_id, p.name FROM initiatives_initiativeplace ip
+      JOIN communities_place p ON p.id = ip.place_id
+    UNION ALL
+    SELECT io.initiative_id, o.name FROM initiatives_initiativeorganisation io
+      JOIN communities_organisation o ON o.id = io.organisation_id
+    UNION ALL
+    SELECT it.initiative_id, t.name FROM initiatives_initiative_themes it
+      JOIN initiatives_theme t ON t.id = it.theme_id
+) x {where} GROUP BY x.initiative_id
+"""
+
+_UPDATE_SQL = """
+UPDATE initiatives_initiative AS i SET search_vector = {vector}
+FROM initiatives_initiative AS j LEFT JOIN ({names}) n ON n.initiative_id = j.id
+WHERE j.id = i.id {where}
 """
 
 
@@ -42,16 +54,29 @@ def uses_full_text():
 
 
 def refresh_search_vectors(initiative_ids=None):
-    """Recompute the stored vectors of these initiatives (all when None)."""
+    """Recompute the stored vectors of these initiatives (all when None), in
+    one set-based statement."""
     if not uses_full_text():
         return
+    vector = VECTOR_SQL.format(
+        title="i.title",
+        summary="i.summary",
+        body="i.description || ' ' || i.how_to_adapt",
+        names="n.names",
+    )
+    params = []
+    where_names = where_rows = ""
+    if initiative_ids is not None:
+        ids = list(initiative_ids)
+        if not ids:
+            return
+        where_names, where_rows = "WHERE x.initiative_id = ANY(%s)", "AND j.id = ANY(%s)"
+        params = [ids, ids]
+    sql = _UPDATE_SQL.format(
+        vector=vector, names=_NAMES_SQL.format(where=where_names), where=where_rows
+    )
     with connection.cursor() as cursor:
-        if initiative_ids is None:
-            cursor.execute(_VECTOR_SQL)
-        else:
-            ids = list(initiative_ids)
-            if ids:
-                cursor.execute(_VECTOR_SQL + " WHERE i.id = ANY(%s)", [ids])
+        cursor.execute(sql, params)
 
 
 def search_terms(text):

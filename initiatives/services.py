@@ -11,6 +11,7 @@ from communities.slugs import unique_slug
 
 from . import moderation
 from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+from .search import refresh_search_vectors
 
 OrganisationRoles = Iterable[tuple[Organisation, str]]
 
@@ -43,6 +44,8 @@ def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> No
         if p.pk not in existing
     )
     initiative.initiative_places.filter(place=primary).update(is_primary=True)
+    # Bulk writes send no signals: bring the search vector up to date here.
+    refresh_search_vectors([initiative.pk])
 
 
 def initiative_set_organisations(initiative: Initiative, organisations: OrganisationRoles) -> None:
@@ -58,6 +61,7 @@ def initiative_set_organisations(initiative: Initiative, organisations: Organisa
         InitiativeOrganisation(initiative=initiative, organisation_id=org_id, role=role)
         for org_id, role in sorted(wanted - existing.keys())
     )
+    refresh_search_vectors([initiative.pk])
 
 
 def initiative_locate(initiative: Initiative, primary_place: Place | None) -> None:

@@ -40,7 +40,7 @@ def _filter(request, **fixed):
     data = request.GET.copy()
     for name, value in fixed.items():
         data.setlist(name, [value] if isinstance(value, str) else list(value))
-    themes = list(Theme.objects.order_by("name"))
+    themes = Theme.objects.in_tree_order()
     filterset = InitiativeFilter(data, queryset=Initiative.objects.published(), themes=themes)
     return filterset, themes
 
@@ -48,17 +48,7 @@ def _filter(request, **fixed):
 @require_safe
 def home(request):
     published = Initiative.objects.published()
-    themes = list(
-        Theme.objects.filter(parent=None)
-        .annotate(
-            n=Count(
-                "initiatives",
-                filter=Q(initiatives__moderation_state=Initiative.State.PUBLISHED),
-                distinct=True,
-            )
-        )
-        .order_by("name")
-    )
+    themes = list(Theme.objects.filter(parent=None).with_counts(published).order_by("name"))
     counts = {
         "initiatives": published.count(),
         "places": Place.objects.filter(initiative_links__initiative__in=published.values("pk"))
@@ -263,7 +253,7 @@ def place_index(request):
 def place_detail(request, slug):
     place = get_object_or_404(Place, slug=slug)
     published = Initiative.objects.published()
-    counts = published.in_place(place).counts_by_place() if place.numchild else {}
+    counts = published.counts_below(place) if place.numchild else {}
     children = list(Place.objects.get_children(place))
     for child in children:
         child.initiative_count = counts.get(child.path, 0)
@@ -286,10 +276,7 @@ def place_detail(request, slug):
 
 @require_safe
 def theme_index(request):
-    published = Initiative.objects.published().values("pk")
-    themes = Theme.objects.annotate(
-        n=Count("initiatives", filter=Q(initiatives__in=published), distinct=True)
-    ).order_by("name")
+    themes = Theme.objects.with_counts(Initiative.objects.published()).order_by("name")
     top = [t for t in themes if t.parent_id is None]
     children = {}
     for theme in themes:
@@ -391,14 +378,17 @@ def initiatives_geojson(request):
         bbox = geo.parse_bbox(request.GET.get("bbox"))
         zoom = geo.parse_zoom(request.GET.get("zoom"))
     except ValueError as error:
-        return JsonResponse({"error": str(error)}, status=400)
-    if not filterset.is_valid():
-        return JsonResponse(
-            {"error": _("Some filters are not valid."), "fields": filterset.errors},
-            status=400,
-        )
-    payload = geo.feature_collection(filterset.qs, bbox=bbox, zoom=zoom)
-    response = JsonResponse(payload, content_type="application/geo+json")
+        response = JsonResponse({"error": str(error)}, status=400)
+    else:
+        if filterset.is_valid():
+            payload = geo.feature_collection(filterset.qs, bbox=bbox, zoom=zoom)
+            response = JsonResponse(payload, content_type="application/geo+json")
+        else:
+            response = JsonResponse(
+                {"error": _("Some filters are not valid."), "fields": filterset.errors},
+                status=400,
+            )
+    # Open data: any site may read it, errors included.
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -1,9 +1,13 @@
+import re
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count
 
 from communities.models import Organisation, Place
 from initiatives.models import Initiative, InitiativePlace
+from initiatives.search import refresh_search_vectors, search
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +48,26 @@ def test_a_second_run_adds_more_and_reuses_the_places():
 def test_a_count_below_one_is_refused():
     with pytest.raises(CommandError):
         call_command("generate_initiatives", 0)
+
+
+def test_generated_initiatives_are_searchable_like_any_other():
+    call_command("generate_initiatives", 30, "--seed", "5", verbosity=0)
+    initiative = Initiative.objects.order_by("pk").first()
+    word = initiative.title.split()[0]
+    found = set(search(Initiative.objects.published(), word).values_list("pk", flat=True))
+    assert initiative.pk in found
+    if connection.vendor == "postgresql":
+        # The vector written by the bulk insert has the words and weights a
+        # refresh computes (positions may differ with the order of names).
+        before = {pk: lexemes(v) for pk, v in Initiative.objects.values_list("pk", "search_vector")}
+        refresh_search_vectors()
+        after = {pk: lexemes(v) for pk, v in Initiative.objects.values_list("pk", "search_vector")}
+        assert after == before
+
+
+def lexemes(vector):
+    """{word: its weights} from a tsvector's text."""
+    return {
+        word: frozenset(re.sub(r"[\d,]", "", positions) or "D")
+        for word, positions in re.findall(r"'([^']+)':([\dA-D,]+)", vector)
+    }

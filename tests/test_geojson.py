@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from initiatives import geo
 from initiatives.models import Initiative
-from tests.factories import make_initiative, make_place, make_theme
+from tests.factories import make_initiative, make_organisation, make_place, make_theme
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,24 @@ def test_the_list_filters_apply_to_the_map(client, bristol, glasgow, theme):
     assert titles(get_map_data(client, theme="food")) == ["Bristol food", "Glasgow food"]
     assert titles(get_map_data(client, place="bristol")) == ["Bristol energy", "Bristol food"]
     assert titles(get_map_data(client, place="bristol", theme="food")) == ["Bristol food"]
+
+
+def test_an_initiative_is_counted_once_whatever_its_roles_in_an_organisation(
+    client, settings, bristol, theme
+):
+    trust = make_organisation("Bristol Energy Trust")
+    make_initiative(
+        "Twice over",
+        places=[bristol],
+        themes=[theme],
+        organisations=[(trust, "lead"), (trust, "funder")],
+    )
+    make_initiative("Once", places=[bristol], themes=[theme], organisations=[(trust, "lead")])
+    assert titles(get_map_data(client, organisation=trust.slug)) == ["Once", "Twice over"]
+    settings.MAP_CLUSTER_THRESHOLD = 1
+    data = get_map_data(client, organisation=trust.slug).json()
+    assert data["clustered"] is True and data["total"] == 2
+    assert [c["properties"]["count"] for c in data["features"]] == [2]
 
 
 def test_an_unknown_filter_value_is_a_json_400(client, published):
@@ -276,7 +294,7 @@ def test_place_counts_roll_up_the_hierarchy_counting_each_initiative_once(
     make_initiative("Both", places=[bristol, glasgow], themes=[theme])
     make_initiative("Bristol only", places=[bristol], themes=[theme])
     make_initiative("Hidden", places=[bristol], themes=[theme], state="pending")
-    counts = geo.place_counts(Initiative.objects.published())
+    counts = Initiative.objects.published().counts_by_place()
     assert counts[bristol.path] == 2
     assert counts[glasgow.path] == 1
     assert counts[england.path] == 2

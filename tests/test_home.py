@@ -24,10 +24,10 @@ def test_home_shows_totals_search_and_featured_initiatives(client, demo_data):
 
 
 def test_home_runs_a_bounded_number_of_queries(client, demo_data, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         client.get("/")
     Initiative.objects.published().update(featured=True)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         client.get("/")
 
 

@@ -22,7 +22,7 @@ def ld_json(data):
     """A schema.org JSON-LD block, escaped like json_script so that no value
     can close the script element. It is data, not code, so CSP allows it."""
     payload = json.dumps(data, ensure_ascii=False, default=str).translate(_JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
 @register.simple_tag(takes_context=True)

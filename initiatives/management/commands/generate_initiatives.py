@@ -24,6 +24,7 @@ from initiatives.models import (
     InitiativePlace,
     Theme,
 )
+from initiatives.search import VECTOR_SQL
 
 # English regions and their approximate centres: the roots of the generated places.
 REGIONS = [
@@ -139,6 +140,35 @@ def _insert(model, columns, rows):
             marks = ", ".join(["%s"] * len(columns))
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
             cursor.executemany(sql, rows)
+
+
+def _insert_initiatives(rows, texts):
+    """Insert initiatives, returning their ids in order. On PostgreSQL the
+    search vector is computed by the insert itself from `texts` (title,
+    summary, body, names), which saves a second pass over every row."""
+    if connection.vendor != "postgresql":
+        return [obj.pk for obj in Initiative.objects.bulk_create(rows, batch_size=BATCH)]
+    from psycopg2.extras import execute_values
+
+    fields = [
+        f
+        for f in Initiative._meta.concrete_fields
+        if not f.primary_key and f.name != "search_vector"
+    ]
+    values = [
+        (*(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields), *text)
+        for obj, text in zip(rows, texts, strict=True)
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    vector = VECTOR_SQL.format(title="%s", summary="%s", body="%s", names="%s")
+    template = f"({', '.join(['%s'] * len(fields))}, {vector})"
+    table = connection.ops.quote_name(Initiative._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}, search_vector) VALUES %s RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        returned = execute_values(
+            cursor, sql, values, template=template, page_size=BATCH, fetch=True
+        )
+    return [row[0] for row in returned]
 
 
 class Command(BaseCommand):
@@ -287,20 +317,27 @@ class Command(BaseCommand):
         theme_link = Initiative.themes.through
         for start in range(0, count, BATCH):
             size = min(BATCH, count - start)
-            rows, chosen = [], []
+            rows, texts, links = [], [], []
             for i in range(size):
                 place = pick_place()
+                parent = parents.get(place.path[: -Place.steplen])
+                served = [place, parent] if parent is not None and rng.random() < 0.15 else [place]
+                row_themes = rng.sample(themes, k=min(len(themes), rng.choice([1, 1, 2, 2, 3])))
+                row_orgs = rng.sample(organisations, k=rng.choice([0, 1, 1, 2]))
                 what = rng.choice(WHAT)
                 title = f"{what} in {place.name}"
-                number = next_number + start + i
+                summary = f"{what} run by and for people in {place.name}."
+                description = " ".join(rng.sample(SENTENCES, 3))
+                how_to_adapt = " ".join(rng.sample(SENTENCES, 2))
                 published = now - timedelta(minutes=rng.randint(0, 5 * 365 * 24 * 60))
+                names = [x.name for x in (*served, *row_themes, *row_orgs)]
                 rows.append(
                     Initiative(
                         title=title,
-                        slug=f"{slugify(title)}-{number}",
-                        summary=f"{what} run by and for people in {place.name}.",
-                        description=" ".join(rng.sample(SENTENCES, 3)),
-                        how_to_adapt=" ".join(rng.sample(SENTENCES, 2)),
+                        slug=f"{slugify(title)}-{next_number + start + i}",
+                        summary=summary,
+                        description=description,
+                        how_to_adapt=how_to_adapt,
                         activity_status=pick_status(),
                         start_date=(published - timedelta(days=rng.randint(0, 900))).date(),
                         latitude=round(place.latitude + rng.uniform(-0.01, 0.01), 6),
@@ -311,18 +348,14 @@ class Command(BaseCommand):
                         published_at=published,
                     )
                 )
-                chosen.append(place)
-            created = Initiative.objects.bulk_create(rows, batch_size=BATCH)
+                texts.append((title, summary, f"{description} {how_to_adapt}", " ".join(names)))
+                links.append((served, row_themes, row_orgs))
+            ids = _insert_initiatives(rows, texts)
             place_links, theme_links, org_links = [], [], []
-            for initiative, place in zip(created, chosen, strict=True):
-                place_links.append((initiative.pk, place.pk, True))
-                parent = parents.get(place.path[: -Place.steplen])
-                if parent is not None and rng.random() < 0.15:
-                    place_links.append((initiative.pk, parent.pk, False))
-                for theme in rng.sample(themes, k=min(len(themes), rng.choice([1, 1, 2, 2, 3]))):
-                    theme_links.append((initiative.pk, theme.pk))
-                for organisation in rng.sample(organisations, k=rng.choice([0, 1, 1, 2])):
-                    org_links.append((initiative.pk, organisation.pk, pick_role()))
+            for pk, (served, row_themes, row_orgs) in zip(ids, links, strict=True):
+                place_links += [(pk, p.pk, n == 0) for n, p in enumerate(served)]
+                theme_links += [(pk, theme.pk) for theme in row_themes]
+                org_links += [(pk, org.pk, pick_role()) for org in row_orgs]
             _insert(InitiativePlace, ["initiative_id", "place_id", "is_primary"], place_links)
             _insert(theme_link, ["initiative_id", "theme_id"], theme_links)
             _insert(InitiativeOrganisation, ["initiative_id", "organisation_id", "role"], org_links)
