@@ -332,7 +332,7 @@ def teaser_svg(queryset: QuerySet) -> SafeString:
     width = TEASER_WIDTH
     height = round((north - south) * px_per_degree)
     cell_px = cell_lat * px_per_degree * scale
-    max_radius = cell_px * 0.75
+    max_radius = max(cell_px * 0.75, 5.0)
 
     circles = []
     for (y, x), n in sorted(cells.items()):
@@ -341,7 +341,7 @@ def teaser_svg(queryset: QuerySet) -> SafeString:
         lng = west + (x + 0.5) * cell_lng * scale
         cx = (lng - west) * TEASER_COS_LAT * px_per_degree
         cy = (north - lat) * px_per_degree
-        radius = min(1.5 + 1.25 * math.sqrt(n), max_radius)
+        radius = min(2.5 + 1.5 * math.sqrt(n), max_radius)
         circles.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{radius:.1f}"/>')
 
     title = _("Where the initiatives are")

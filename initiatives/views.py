@@ -233,6 +233,8 @@ def initiative_related(initiative, limit=RELATED):
 def _subject_page(request, initiatives, template, context):
     """A place, theme or organisation page: what it is, then its initiatives."""
     page = _paginate(request, initiatives.for_cards().order_by("-published_at", "-pk"))
+    # The map shows what the page lists: the same filter, as a query string.
+    context["map_config"]["query"] = context["filter_query"]
     return render(request, template, {**context, "page": page})
 
 
@@ -263,12 +265,14 @@ def place_detail(request, slug):
         "initiatives/place_detail.html",
         {
             "place": place,
+            "filter_query": f"place={place.slug}",
+            "empty_text": _("No published initiatives in %(place)s yet.") % {"place": place.name},
+            "map_label": _("Map of initiatives in %(place)s") % {"place": place.name},
             "place_trail": list(Place.objects.get_ancestors(place)),
             "children": children,
             "map_config": _map_config(
                 center=[place.latitude or 54.0, place.longitude or -2.5],
                 zoom=geo.zoom_for_kind(place.kind),
-                query=f"place={place.slug}",
             ),
         },
     )
@@ -296,8 +300,11 @@ def theme_detail(request, slug):
         "initiatives/theme_detail.html",
         {
             "theme": theme,
+            "filter_query": f"theme={theme.slug}",
+            "empty_text": _("No published initiatives have this theme yet."),
+            "map_label": _("Map of initiatives about %(theme)s") % {"theme": theme.name},
             "subthemes": theme.children.order_by("name"),
-            "map_config": _map_config(query=f"theme={theme.slug}"),
+            "map_config": _map_config(),
         },
     )
 
@@ -340,8 +347,11 @@ def organisation_detail(request, slug):
         "initiatives/organisation_detail.html",
         {
             "organisation": organisation,
+            "filter_query": f"organisation={organisation.slug}",
+            "empty_text": _("No published initiatives name this organisation yet."),
+            "map_label": _("Map of initiatives involving %(name)s") % {"name": organisation.name},
             "places_served": organisation.places.all(),
-            "map_config": _map_config(query=f"organisation={organisation.slug}"),
+            "map_config": _map_config(),
             "roles": dict(InitiativeOrganisation.Role.choices),
         },
     )

@@ -1,5 +1,9 @@
 """Small factories with sensible defaults; pass keywords to override."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from communities.models import Place
 from communities.services import organisation_create, place_create
 from initiatives.models import Initiative, Theme
@@ -45,3 +49,12 @@ def make_initiative(
 
 def place(slug):
     return Place.objects.get(slug=slug)
+
+
+def publish_in_order(*initiatives):
+    """Give the initiatives distinct publication dates, oldest first."""
+    start = timezone.now() - timedelta(days=len(initiatives))
+    for days, initiative in enumerate(initiatives):
+        Initiative.objects.filter(pk=initiative.pk).update(
+            published_at=start + timedelta(days=days)
+        )

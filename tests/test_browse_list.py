@@ -1,14 +1,17 @@
 """Browsing the list of initiatives: searching, filtering by place, theme,
 organisation and activity, sorting, distance, facets and pages."""
 
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from django.utils import timezone
 
-from initiatives.models import Initiative
-from tests.factories import make_initiative, make_organisation, make_place, make_theme
+from tests.factories import (
+    make_initiative,
+    make_organisation,
+    make_place,
+    make_theme,
+    publish_in_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,15 +60,6 @@ def organisations(db):
         "ambition": make_organisation("Ambition Lawrence Weston"),
         "council": make_organisation("Bristol City Council", kind="council"),
     }
-
-
-def publish_in_order(*initiatives):
-    """Give the initiatives distinct publication dates, oldest first."""
-    start = timezone.now() - timedelta(days=len(initiatives))
-    for days, initiative in enumerate(initiatives):
-        Initiative.objects.filter(pk=initiative.pk).update(
-            published_at=start + timedelta(days=days)
-        )
 
 
 @pytest.fixture

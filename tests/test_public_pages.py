@@ -3,13 +3,18 @@ organisation, their indexes and the home page."""
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from initiatives.models import Initiative, InitiativeSource
-from tests.factories import make_initiative, make_organisation, make_place, make_theme
+from tests.factories import (
+    make_initiative,
+    make_organisation,
+    make_place,
+    make_theme,
+    publish_in_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +68,6 @@ def organisations(db):
         "council": make_organisation("Bristol City Council", kind="council"),
         "fund": make_organisation("Power to Change", kind="funder"),
     }
-
-
-def publish_in_order(*initiatives):
-    start = timezone.now() - timedelta(days=len(initiatives))
-    for days, initiative in enumerate(initiatives):
-        Initiative.objects.filter(pk=initiative.pk).update(
-            published_at=start + timedelta(days=days)
-        )
 
 
 @pytest.fixture
@@ -293,8 +290,8 @@ def test_a_place_page_lists_its_sub_places_with_their_counts(client, solar, neig
         ("Bath", 1),
         ("Bristol", 3),
     ]
-    assert '<a href="/places/bristol/">Bristol</a> <span class="count">3</span>' in response.text
-    assert '<a href="/places/bath/">Bath</a> <span class="count">1</span>' in response.text
+    assert '<a href="/places/bristol/">Bristol</a> <span class="count">3<' in response.text
+    assert '<a href="/places/bath/">Bath</a> <span class="count">1<' in response.text
 
 
 def test_a_place_page_shows_where_the_place_is(client, solar):
