@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -18,9 +19,23 @@ NEWEST_ON_HOME = 6
 RELATED = 4
 
 
+MAP_STYLES = (
+    "vendor/leaflet-1.9.4/leaflet.css",
+    "vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
+    "css/map.css",
+)
+MAP_SCRIPTS = (
+    "vendor/leaflet-1.9.4/leaflet.js",
+    "vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+)
+
+
 def _map_config(**extra):
-    """What map.js needs, handed over through json_script."""
+    """What map.js needs, handed over through json_script. Leaflet's files
+    are in it too: map.js loads them after the page is drawn."""
     return {
+        "styles": [static(path) for path in MAP_STYLES],
+        "scripts": [static(path) for path in MAP_SCRIPTS],
         "tileUrl": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
         "geojsonUrl": "/api/initiatives.geojson",

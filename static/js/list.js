@@ -49,20 +49,12 @@
       });
   }
 
-  // On a narrow screen the filters start folded away, so that results come
-  // first; the reader's own choice is kept as the results update.
-  var narrow = window.matchMedia("(max-width: 55.99rem)");
-  var filtersOpen = !narrow.matches;
-
   function bind() {
     var form = browse.querySelector("#filters");
     if (!form) return;
     browse.classList.add("js-live");
-    var more = form.querySelector(".filters__more");
-    if (more) {
-      more.open = filtersOpen;
-      more.addEventListener("toggle", function () { filtersOpen = more.open; });
-    }
+    // The fold-away state of the filters lives on <html>: tell the new toggle.
+    document.dispatchEvent(new Event("filters:replaced"));
     form.addEventListener("change", function (event) {
       if (event.target.name === "q") return;  // the search box waits for Enter or its button
       load(listPath + "?" + queryFromForm(form), true);

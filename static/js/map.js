@@ -509,9 +509,61 @@
     });
   }
 
+  // Leaflet, its clusters and their styles come from the map's config and
+  // load only now, after the page is drawn, so that they never hold it up;
+  // the maps are set up once they have arrived.
+  function assets() {
+    var styles = [];
+    var scripts = [];
+    document.querySelectorAll(".map[data-map-config]").forEach(function (element) {
+      var script = document.getElementById(element.getAttribute("data-map-config"));
+      var config = {};
+      try {
+        config = JSON.parse(script ? script.textContent : "{}");
+      } catch (error) {
+        /* a config that does not parse is reported by setUp */
+      }
+      (config.styles || []).forEach(function (url) {
+        if (styles.indexOf(url) === -1) styles.push(url);
+      });
+      (config.scripts || []).forEach(function (url) {
+        if (scripts.indexOf(url) === -1) scripts.push(url);
+      });
+    });
+    return { styles: styles, scripts: scripts };
+  }
+
+  function loadStyle(url) {
+    return new Promise(function (resolve) {
+      if (document.querySelector("link[rel='stylesheet'][href='" + url + "']")) return resolve();
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = url;
+      link.onload = link.onerror = function () { resolve(); };
+      document.head.appendChild(link);
+    });
+  }
+
+  function loadScript(url) {
+    return new Promise(function (resolve) {
+      if (document.querySelector("script[src='" + url + "']")) return resolve();
+      var script = document.createElement("script");
+      script.src = url;
+      script.async = false;  // in order: the clusters need Leaflet first
+      script.onload = script.onerror = function () { resolve(); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function start() {
+    if (!document.querySelector(".map[data-map-config]")) return;
+    var needed = assets();
+    Promise.all(needed.styles.map(loadStyle).concat(needed.scripts.map(loadScript))).then(setUpAll);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", setUpAll);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    setUpAll();
+    start();
   }
 })();
