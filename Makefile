@@ -8,6 +8,12 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tests run in parallel on every core; the browser tests on their own after.
+JOBS ?= auto
+# Debian's Chromium runs the browser tests (a test tool's own browser
+# download does not work on a closed network).
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
+export CHROMIUM_PATH := $(CHROMIUM)
 
 # A Python 3.12 or newer that really runs. PYTHON=... wins; otherwise try the
 # usual names, then any pyenv-installed 3.12+ (its shims refuse to run a
@@ -18,11 +24,13 @@ for p in $(PYTHON) python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/
 done; exit 1
 endef
 
-.PHONY: help install run test test-postgres lint format check-migrations superuser demo clean
+.PHONY: help install run test test-unit test-browser lint format check-migrations superuser demo clean
 
 help:
 	@echo "make run          serve the site with the demo data on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set)"
-	@echo "make test         run the whole test suite (SQLite unless DATABASE_URL is set)"
+	@echo "make test         run the whole test suite (SQLite unless DATABASE_URL is set);"
+	@echo "                  the browser tests are part of it where Chromium is installed"
+	@echo "make test-browser run only the browser tests (Chromium, axe-core, Lighthouse)"
 	@echo "make lint         ruff check and format check"
 	@echo "make superuser    create a staff account for the admin"
 	@echo "make clean        remove the virtualenv and local data in var/"
@@ -48,8 +56,26 @@ demo: install
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py load_demo_data
 
-test: install
-	$(VPY) -m pytest $(PYTEST_ARGS)
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: the browser tests need Node.js and npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+node_modules: node_modules/.package-lock.json
+
+test-unit: install
+	$(VPY) -m pytest -n $(JOBS) --ignore=tests/browser $(PYTEST_ARGS)
+
+test-browser: install node_modules
+	@[ -n "$(CHROMIUM)" ] || { echo "error: the browser tests need Chromium (apt-get install chromium chromium-driver)" >&2; exit 1; }
+	$(VPY) -m pytest tests/browser $(PYTEST_ARGS)
+
+ifneq ($(CHROMIUM),)
+test: test-unit test-browser
+else
+test: test-unit
+	@echo "Chromium is not installed: the browser tests did not run (make test-browser)."
+endif
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -356,6 +356,7 @@
     }
 
     function load() {
+      busy(true);
       window.clearTimeout(timer);
       if (controller) {
         controller.abort();
@@ -376,6 +377,7 @@
         .then(function (data) {
           if (controller === mine) {
             render(data);
+            busy(false);
           }
         })
         .catch(function (error) {
@@ -384,6 +386,7 @@
           }
           if (controller === mine) {
             say(message("error"));
+            busy(false);
           }
           if (window.console) {
             window.console.error(error);
@@ -391,7 +394,18 @@
         });
     }
 
+    // aria-busy marks the map while its data is on the way (assistive
+    // technology waits for it, and so do the browser tests).
+    function busy(state) {
+      if (state) {
+        map.getContainer().setAttribute("aria-busy", "true");
+      } else {
+        map.getContainer().removeAttribute("aria-busy");
+      }
+    }
+
     function schedule() {
+      busy(true);
       window.clearTimeout(timer);
       timer = window.setTimeout(load, DEBOUNCE_MS);
     }
@@ -482,6 +496,8 @@
       element.classList.add("map--no-tiles");
     }
     element.classList.add("map--ready");
+    // For scripts that build on the map (and the browser tests).
+    element.leafletMap = map;
     if (isStatic || !config.geojsonUrl) {
       showStatic(map, config);
     } else {

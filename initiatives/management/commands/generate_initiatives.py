@@ -189,9 +189,10 @@ class Command(BaseCommand):
             organisations = self.ensure_organisations(rng, places)
             self.create_initiatives(rng, count, places, themes, organisations, verbosity)
         seconds = (timezone.now() - started).total_seconds()
-        self.stdout.write(
-            self.style.SUCCESS(f"Added {count} published initiatives in {seconds:.1f} s.")
-        )
+        if verbosity:
+            self.stdout.write(
+                self.style.SUCCESS(f"Added {count} published initiatives in {seconds:.1f} s.")
+            )
 
     def name(self, rng, used):
         while True:

@@ -60,16 +60,16 @@ class Command(BaseCommand):
                 if dry_run:
                     raise DryRun
         except DryRun:
-            self.stdout.write("Dry run: nothing was saved.")
+            self.log("Dry run: nothing was saved.", level=1)
         except KeyError as exc:
             raise CommandError(
                 f"The demo data refers to something it does not define: {exc}"
             ) from exc
         summary = ", ".join(f"{n} {name}" for name, n in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Demo data: {summary}."))
+        self.log(self.style.SUCCESS(f"Demo data: {summary}."), level=1)
 
-    def log(self, message):
-        if self.verbosity >= 2:
+    def log(self, message, level=2):
+        if self.verbosity >= level:
             self.stdout.write(message)
 
     def load_places(self, rows):

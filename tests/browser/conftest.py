@@ -1,0 +1,130 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the live
+test server with the demo data.
+
+Nothing leaves this machine: every request to another host (map tiles above
+all) is refused, as it would be on a closed network, and pages must work
+regardless. A page that raises a JavaScript error or breaks the Content
+Security Policy fails its test.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's synchronous API runs an event loop in the test's thread;
+# the ORM calls the tests make there are synchronous all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# The flags a closed network needs: no background requests, no updates.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SOLAR = "Lawrence Weston community solar farm"
+WIDTHS = (375, 1280)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="package")
+def site(django_db_setup, django_db_blocker):
+    """The address of a live server holding the demo data.
+
+    The browser tests only read, so the data is loaded once for all of them
+    (not flushed and reloaded around each test, as pytest-django's own
+    live_server fixture would), and flushed when they are done.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock():
+        call_command("load_demo_data", verbosity=0)
+        server = LiveServer("localhost")
+        try:
+            yield server.url
+        finally:
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+
+
+class PageProblems(list):
+    def check(self):
+        assert not self, "The page reported problems:\n" + "\n".join(self)
+
+
+def open_context(browser, site, **options):
+    context = browser.new_context(base_url=site, **options)
+    context.set_default_timeout(10_000)
+    # Refuse every request that is not for the site itself.
+    context.route(lambda url: not url.startswith(site), lambda route: route.abort())
+    return context
+
+
+def watch(page, site):
+    """Collect JavaScript errors and console errors (CSP violations among
+    them), except the refused requests to other hosts."""
+    problems = PageProblems()
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+
+    def on_console(message):
+        if message.type != "error":
+            return
+        source = (message.location or {}).get("url", "")
+        if "ERR_FAILED" in message.text and not source.startswith(site):
+            return  # a refused request to another host
+        if "responded with a status of 4" in message.text and source == page.url:
+            return  # a page that answers 400 or 404 on purpose
+        problems.append(f"Console error: {message.text} ({source})")
+
+    page.on("console", on_console)
+    return problems
+
+
+@pytest.fixture
+def make_page(browser, site):
+    """Open pages at a given width (and with or without JavaScript)."""
+    contexts = []
+    watched = []
+
+    def make(width=1280, height=900, javascript=True):
+        context = open_context(
+            browser,
+            site,
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        watched.append(watch(page, site))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    for problems in watched:
+        problems.check()
+
+
+@pytest.fixture
+def page(make_page):
+    return make_page()
