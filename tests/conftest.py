@@ -38,3 +38,31 @@ def theme(db):
 @pytest.fixture
 def published(england, theme):
     return make_initiative("Community solar farm", places=[england], themes=[theme])
+
+
+@pytest.fixture
+def places(england):
+    """England › South West › Bristol › Lawrence Weston, with Bath beside
+    Bristol and the West Midlands beside the South West."""
+    south_west = make_place(
+        "South West", kind="region", parent=england, latitude=50.96, longitude=-3.22
+    )
+    bristol = make_place(
+        "Bristol", kind="local_authority", parent=south_west, latitude=51.4545, longitude=-2.5879
+    )
+    return {
+        "england": england,
+        "south-west": south_west,
+        "bristol": bristol,
+        "lawrence-weston": make_place(
+            "Lawrence Weston",
+            kind="neighbourhood",
+            parent=bristol,
+            latitude=51.505,
+            longitude=-2.68,
+        ),
+        "bath": make_place("Bath", parent=south_west, latitude=51.38, longitude=-2.36),
+        "west-midlands": make_place(
+            "West Midlands", kind="region", parent=england, latitude=52.48, longitude=-1.89
+        ),
+    }

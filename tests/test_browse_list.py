@@ -8,7 +8,6 @@ import pytest
 from tests.factories import (
     make_initiative,
     make_organisation,
-    make_place,
     make_theme,
     publish_in_order,
 )
@@ -16,31 +15,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 URL = "/initiatives/"
-
-
-@pytest.fixture
-def places(england):
-    south_west = make_place(
-        "South West", kind="region", parent=england, latitude=50.96, longitude=-3.22
-    )
-    bristol = make_place(
-        "Bristol", kind="local_authority", parent=south_west, latitude=51.4545, longitude=-2.5879
-    )
-    lawrence_weston = make_place(
-        "Lawrence Weston", kind="neighbourhood", parent=bristol, latitude=51.505, longitude=-2.68
-    )
-    bath = make_place("Bath", parent=south_west, latitude=51.38, longitude=-2.36)
-    west_midlands = make_place(
-        "West Midlands", kind="region", parent=england, latitude=52.48, longitude=-1.89
-    )
-    return {
-        "england": england,
-        "south-west": south_west,
-        "bristol": bristol,
-        "lawrence-weston": lawrence_weston,
-        "bath": bath,
-        "west-midlands": west_midlands,
-    }
 
 
 @pytest.fixture

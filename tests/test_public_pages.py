@@ -11,7 +11,6 @@ from initiatives.models import Initiative, InitiativeSource
 from tests.factories import (
     make_initiative,
     make_organisation,
-    make_place,
     make_theme,
     publish_in_order,
 )
@@ -19,32 +18,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 LAWRENCE_WESTON = (51.505, -2.68)
-
-
-@pytest.fixture
-def places(england):
-    south_west = make_place(
-        "South West", kind="region", parent=england, latitude=50.96, longitude=-3.22
-    )
-    bristol = make_place(
-        "Bristol", kind="local_authority", parent=south_west, latitude=51.4545, longitude=-2.5879
-    )
-    return {
-        "england": england,
-        "south-west": south_west,
-        "bristol": bristol,
-        "lawrence-weston": make_place(
-            "Lawrence Weston",
-            kind="neighbourhood",
-            parent=bristol,
-            latitude=51.505,
-            longitude=-2.68,
-        ),
-        "bath": make_place("Bath", parent=south_west, latitude=51.38, longitude=-2.36),
-        "west-midlands": make_place(
-            "West Midlands", kind="region", parent=england, latitude=52.48, longitude=-1.89
-        ),
-    }
 
 
 @pytest.fixture
