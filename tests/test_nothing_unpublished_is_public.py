@@ -14,10 +14,15 @@ SECRET = "Zanzibar"
 
 
 @pytest.fixture(params=HIDDEN_STATES, ids=[s.value for s in HIDDEN_STATES])
-def world(request, places):
+def world(request, england):
     """One published initiative, and one in a hidden state that has a place,
     a theme and an organisation of its own besides ones it shares."""
-    south_west, bristol = places["south-west"], places["bristol"]
+    south_west = make_place(
+        "South West", kind="region", parent=england, latitude=50.96, longitude=-3.22
+    )
+    bristol = make_place(
+        "Bristol", kind="local_authority", parent=south_west, latitude=51.4545, longitude=-2.5879
+    )
     hiddenmoor = make_place(
         "Hiddenmoor", kind="neighbourhood", parent=bristol, latitude=51.49, longitude=-2.62
     )
