@@ -4,6 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -38,7 +39,7 @@ def _map_config(**extra):
         "scripts": [static(path) for path in MAP_SCRIPTS],
         "tileUrl": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,
-        "geojsonUrl": "/api/initiatives.geojson",
+        "geojsonUrl": reverse("initiatives:geojson"),
         "center": [54.0, -2.5],
         "zoom": 5,
         **extra,
@@ -49,14 +50,12 @@ def _paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _filter(request, **fixed):
-    """The public filters from the query string, with `fixed` ones (a place
-    page fixes its place) that the query string cannot change."""
-    data = request.GET.copy()
-    for name, value in fixed.items():
-        data.setlist(name, [value] if isinstance(value, str) else list(value))
+def _filter(request):
+    """The public filters, from the query string."""
     themes = Theme.objects.in_tree_order()
-    filterset = InitiativeFilter(data, queryset=Initiative.objects.published(), themes=themes)
+    filterset = InitiativeFilter(
+        request.GET, queryset=Initiative.objects.published(), themes=themes
+    )
     return filterset, themes
 
 
@@ -93,8 +92,7 @@ def home(request):
 
 
 def _browse_context(request, filterset, themes):
-    """The results, facets and pagination shared by the list and the pages
-    of places, themes and organisations."""
+    """The list's results, with its facets and pagination."""
     results = filterset.sorted(filterset.qs).for_cards()
     page = _paginate(request, results)
     data = filterset.cleaned

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 # Playwright's synchronous API runs an event loop in the test's thread;
 # the ORM calls the tests make there are synchronous all the same.
@@ -65,6 +66,8 @@ def site(django_db_setup, django_db_blocker):
         finally:
             server.stop()
             call_command("flush", interactive=False, verbosity=0)
+            # Leave no session open on the test database, so that it can be dropped.
+            connections.close_all()
 
 
 class PageProblems(list):
