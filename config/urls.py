@@ -5,6 +5,7 @@ from django.views.static import serve
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path("account/", include("allauth.urls")),
     path("", include("initiatives.urls")),
 ]
 

@@ -26,6 +26,9 @@ PAGES = {
     "organisation": "/organisations/local-trust/",
     "accessibility": "/accessibility/",
     "not-found": "/initiatives/no-such-initiative/",
+    "sign-in": "/account/login/",
+    "sign-up": "/account/signup/",
+    "password-reset": "/account/password/reset/",
 }
 
 
