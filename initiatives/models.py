@@ -279,6 +279,10 @@ class Initiative(models.Model):
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("moderate_initiative", _("Can decide what is published")),
+            ("curate_initiative", _("Can feature initiatives and build collections")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
