@@ -5,13 +5,13 @@ import math
 
 import django_filters
 from django import forms
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Value
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Organisation, Place
 
-from . import search
+from . import geo, search
 from .models import Initiative
 
 KM_PER_DEGREE = 111.32
@@ -188,22 +188,16 @@ class InitiativeFilter(django_filters.FilterSet):
 
 def within_radius(queryset, latitude, longitude, radius_km):
     """Initiatives within `radius_km` of a point, annotated with `distance_sq`
-    (squared degrees of latitude, for sorting; distance_km() turns it into km).
-
-    An equirectangular approximation, exact enough at the scale of a county,
-    with a bounding box first so that the location index does the work.
-    """
+    (see geo.squared_distance; distance_km() turns it into km). A bounding
+    box comes first, so that the location index does the work."""
     dlat = radius_km / KM_PER_DEGREE
-    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
-    dlng = dlat / cos_lat
-    dy = F("latitude") - Value(latitude)
-    dx = (F("longitude") - Value(longitude)) * Value(cos_lat)
+    dlng = dlat / max(math.cos(math.radians(latitude)), 0.01)
     return (
         queryset.filter(
             latitude__range=(latitude - dlat, latitude + dlat),
             longitude__range=(longitude - dlng, longitude + dlng),
         )
-        .annotate(distance_sq=ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField()))
+        .annotate(distance_sq=geo.squared_distance(latitude, longitude))
         .filter(distance_sq__lte=dlat * dlat)
     )
 

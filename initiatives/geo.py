@@ -276,19 +276,22 @@ def feature_collection_for(initiatives: Iterable[Initiative]) -> dict:
 # Distances.
 
 
-def nearest_first(queryset: QuerySet, latitude: float, longitude: float) -> QuerySet:
-    """`queryset` annotated with `distance_sq` from the point (squared degrees
-    of latitude, as filters.within_radius) and ordered nearest first; rows
-    without coordinates come last."""
+def squared_distance(latitude: float, longitude: float) -> ExpressionWrapper:
+    """The squared distance of each row from the point, in degrees of latitude:
+    an equirectangular approximation, exact enough at the scale of a county
+    and cheap enough to sort on."""
     cos_lat = max(math.cos(math.radians(latitude)), 0.01)
     dy = F("latitude") - Value(latitude)
     dx = (F("longitude") - Value(longitude)) * Value(cos_lat)
-    return queryset.annotate(
-        distance_sq=ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())
-    ).order_by(F("distance_sq").asc(nulls_last=True), "pk")
+    return ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())
 
 
-# Places.
+def nearest_first(queryset: QuerySet, latitude: float, longitude: float) -> QuerySet:
+    """`queryset` annotated with `distance_sq` from the point and ordered
+    nearest first; rows without coordinates come last."""
+    return queryset.annotate(distance_sq=squared_distance(latitude, longitude)).order_by(
+        F("distance_sq").asc(nulls_last=True), "pk"
+    )
 
 
 # The home page's dot map.

@@ -38,6 +38,15 @@ SOLAR = "Lawrence Weston community solar farm"
 WIDTHS = (375, 1280)
 
 
+def pytest_collection_modifyitems(items):
+    # Every browser test uses the test database (through the live server):
+    # the marker makes pytest-django create it even when only these run.
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -42,7 +42,7 @@ BUDGETS = {
 # Lighthouse traces the page load from a fresh renderer process. Chromium 156
 # sometimes starts recording in that process only after the navigation has
 # begun, and Lighthouse then gives up with NO_NAVSTART ("Please run
-# Lighthouse again"): one run in five or so here, against none in thirty with
+# Lighthouse again"): about one run in six here, against none in thirty with
 # site isolation off, which changes nothing that the audits measure.
 CHROMIUM_FLAGS = " ".join([*CHROMIUM_ARGS, "--disable-site-isolation-trials"])
 
