@@ -138,7 +138,7 @@ class InitiativeFilter(django_filters.FilterSet):
         return queryset.with_theme(*themes) if themes else queryset
 
     def filter_organisation(self, queryset, name, organisation):
-        return queryset.filter(initiative_organisations__organisation=organisation).distinct()
+        return queryset.involving(organisation)
 
     def filter_near(self, queryset, name, place):
         radius = float(self.form.cleaned_data.get("radius_km") or DEFAULT_RADIUS_KM)

@@ -163,13 +163,6 @@ def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int) -> d
     `total` (initiatives in view) and `clustered` say which it is.
     """
     located = queryset.order_by().filter(latitude__isnull=False, longitude__isnull=False)
-    if queryset.query.distinct:
-        # A filter that joins (an organisation in two roles) needs distinct(),
-        # which would not stop the aggregates below from counting an
-        # initiative twice: select on the primary keys instead.
-        located = Initiative.objects.filter(
-            pk__in=located.values("pk"), latitude__isnull=False, longitude__isnull=False
-        )
     if bbox is not None:
         west, south, east, north = bbox
         located = located.filter(latitude__range=(south, north), longitude__range=(west, east))

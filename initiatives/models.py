@@ -137,6 +137,16 @@ class InitiativeQuerySet(models.QuerySet):
             )
         )
 
+    def involving(self, organisation):
+        """Initiatives the organisation takes part in, in any role (each once)."""
+        return self.filter(
+            Exists(
+                InitiativeOrganisation.objects.filter(
+                    initiative=OuterRef("pk"), organisation=organisation
+                )
+            )
+        )
+
     def with_primary_place(self):
         """Annotate `primary_place_name` and `primary_place_slug`, in the same query."""
         primary = InitiativePlace.objects.filter(initiative=OuterRef("pk"), is_primary=True)

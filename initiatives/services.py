@@ -16,11 +16,12 @@ from .search import refresh_search_vectors
 OrganisationRoles = Iterable[tuple[Organisation, str]]
 
 
-def _validate_relations(places: Sequence[Place], themes: Sequence[Theme]) -> None:
+def _validate_relations(places: Sequence[Place], themes: Sequence[Theme] | None = None) -> None:
+    """At least one place, and (when themes are being set) one theme."""
     errors = {}
     if not places:
         errors["places"] = _("Choose at least one place that the initiative serves.")
-    if not themes:
+    if themes is not None and not themes:
         errors["themes"] = _("Choose at least one theme.")
     if errors:
         raise ValidationError(errors)
@@ -28,10 +29,7 @@ def _validate_relations(places: Sequence[Place], themes: Sequence[Theme]) -> Non
 
 def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> None:
     """Make `places` the places served; the first one is the primary place."""
-    if not places:
-        raise ValidationError(
-            {"places": _("Choose at least one place that the initiative serves.")}
-        )
+    _validate_relations(places)
     primary, wanted = places[0], {p.pk for p in places}
     initiative.initiative_places.exclude(place__in=wanted).delete()
     initiative.initiative_places.filter(is_primary=True).exclude(place=primary).update(

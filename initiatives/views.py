@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -351,7 +351,7 @@ def organisation_detail(request, slug):
     ).order_by("role")
     initiatives = (
         Initiative.objects.published()
-        .filter(Exists(roles))
+        .involving(organisation)
         .annotate(role=Subquery(roles.values("role")[:1]))
     )
     return _subject_page(
