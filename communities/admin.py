@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import Organisation, Place
+from . import services
+from .models import Membership, Organisation, Place
 
 
 @admin.register(Place)
@@ -21,3 +23,36 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("places",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Staff check who acts for an organisation before they may submit for it."""
+
+    list_display = ("user", "organisation", "job_title", "state", "requested_at")
+    list_filter = ("state",)
+    search_fields = ("user__email", "organisation__name")
+    list_select_related = ("user", "organisation")
+    readonly_fields = ("user", "organisation", "job_title", "message", "requested_at")
+    fields = (*readonly_fields, "state", "decided_at", "decided_by")
+    actions = ("approve", "decline")
+    ordering = ("state", "requested_at")
+
+    def has_add_permission(self, request):
+        return False  # People ask to join from their account.
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "state", "decided_at", "decided_by")
+
+    def _decide(self, request, queryset, approve):
+        for membership in queryset.filter(state=Membership.State.REQUESTED):
+            services.membership_decide(membership, approve=approve, decided_by=request.user)
+        self.message_user(request, _("Done: the people concerned have been emailed."))
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Decline the selected requests"), permissions=["change"])
+    def decline(self, request, queryset):
+        self._decide(request, queryset, approve=False)

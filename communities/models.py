@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -151,3 +152,81 @@ class Organisation(models.Model):
 
     def get_absolute_url(self):
         return reverse("initiatives:organisation-detail", args=[self.slug])
+
+
+class MembershipQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(state=Membership.State.APPROVED)
+
+    def pending(self):
+        return self.filter(state=Membership.State.REQUESTED)
+
+
+class Membership(models.Model):
+    """A person who acts for an organisation (a council officer, say).
+
+    They ask to join; staff approve. An approved member may submit
+    initiatives on the organisation's behalf.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    job_title = models.CharField(_("role or job title"), max_length=150, blank=True)
+    message = models.TextField(
+        _("message to staff"),
+        blank=True,
+        help_text=_("How you are connected with the organisation, so that staff can check."),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation membership")
+        verbose_name_plural = _("organisation memberships")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="membership_user_organisation_unique",
+                violation_error_message=_("You have already asked to join this organisation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["requested", "approved", "declined"]),
+                name="membership_state_valid",
+            ),
+        ]
+        indexes = [
+            # Staff review requests oldest first.
+            models.Index(fields=["state", "requested_at"], name="membership_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.organisation}"

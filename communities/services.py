@@ -1,6 +1,7 @@
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Organisation, Place
+from .models import Membership, Organisation, Place
 from .slugs import unique_slug
 
 
@@ -62,3 +63,29 @@ def places_bulk_add(parent: Place, children: list[Place]) -> list[Place]:
     created = Place.objects.bulk_create(children)
     Place.objects.filter(pk=parent.pk).update(numchild=len(created))
     return created
+
+
+@transaction.atomic
+def membership_request(*, user, organisation, job_title="", message="") -> Membership:
+    membership = Membership(
+        user=user, organisation=organisation, job_title=job_title, message=message
+    )
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_decide(membership: Membership, *, approve: bool, decided_by) -> Membership:
+    """Staff approve or decline a request; the person is told by email."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.state != Membership.State.REQUESTED:
+        return membership
+    membership.state = Membership.State.APPROVED if approve else Membership.State.DECLINED
+    membership.decided_at = timezone.now()
+    membership.decided_by = decided_by
+    membership.save(update_fields=["state", "decided_at", "decided_by"])
+    from .tasks import send_membership_decided
+
+    transaction.on_commit(lambda: send_membership_decided.enqueue(membership.pk))
+    return membership

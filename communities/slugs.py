@@ -1,6 +1,11 @@
 from django.utils.text import slugify
 
 
+# Words that are pages of their own under a model's URL prefix
+# (/initiatives/submit/), so never a slug.
+RESERVED = frozenset({"submit", "export", "feed", "new"})
+
+
 def unique_slug(model, value, *, max_length=None, exclude_pk=None, field="slug"):
     """Return slugify(value), made unique among `model` rows by a numeric suffix.
 
@@ -14,6 +19,7 @@ def unique_slug(model, value, *, max_length=None, exclude_pk=None, field="slug")
         taken = taken.exclude(pk=exclude_pk)
     taken = set(taken.values_list(field, flat=True))
     candidate, n = base, 1
+    taken |= RESERVED
     while candidate in taken:
         n += 1
         suffix = f"-{n}"

@@ -37,6 +37,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = env.str("SITE_NAME", default="Community Power Map")
+# The address of the site, for links in emails sent outside a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -236,6 +238,13 @@ MAP_TILE_ATTRIBUTION = env.str(
 )
 # Above this many initiatives in view, the GeoJSON endpoint sends clusters.
 MAP_CLUSTER_THRESHOLD = env.int("MAP_CLUSTER_THRESHOLD", default=2000)
+
+# Submissions: how many an hour from one account and from one address.
+SUBMISSIONS_PER_USER_PER_HOUR = env.int("SUBMISSIONS_PER_USER_PER_HOUR", default=10)
+SUBMISSIONS_PER_IP_PER_HOUR = env.int("SUBMISSIONS_PER_IP_PER_HOUR", default=20)
+# How many reverse proxies in front of the site add to X-Forwarded-For; 0
+# when clients connect directly (the header is then ignored).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 if MAP_TILE_URL:
     from urllib.parse import urlsplit
 

@@ -5,8 +5,9 @@ from django.views.static import serve
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("account/", include("allauth.urls")),
+    path("", include("communities.urls")),
     path("", include("initiatives.urls")),
+    path("account/", include("allauth.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -7,4 +7,10 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Initiatives")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from PIL import Image
+
+        from . import photos, signals  # noqa: F401
+
+        # Pillow warns of a decompression bomb above this many pixels (and
+        # photos.open_checked turns the warning into an error).
+        Image.MAX_IMAGE_PIXELS = photos.MAX_PIXELS

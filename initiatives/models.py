@@ -273,6 +273,16 @@ class Initiative(models.Model):
         related_name="submitted_initiatives",
     )
     credit_submitter = models.BooleanField(_("credit the submitter publicly"), default=False)
+    # Set only for a member of the organisation whom staff approved: the
+    # initiative then shows "submitted by <organisation>".
+    on_behalf_of = models.ForeignKey(
+        Organisation,
+        verbose_name=_("submitted on behalf of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiatives_submitted",
+    )
     featured = models.BooleanField(_("featured"), default=False)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -360,6 +370,16 @@ class Initiative(models.Model):
     def has_location(self):
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def public_submitter(self):
+        """Who the public sees as the submitter: the organisation it was
+        submitted for, or the person if they chose to be credited."""
+        if self.on_behalf_of_id:
+            return self.on_behalf_of
+        if self.credit_submitter and self.submitted_by_id and self.submitted_by.public_name:
+            return self.submitted_by.public_name
+        return None
+
 
 class InitiativePlace(models.Model):
     """A place an initiative serves. Exactly one of an initiative's places is primary."""
@@ -424,14 +444,42 @@ class InitiativeOrganisation(models.Model):
         return f"{self.organisation} ({self.get_role_display()}) — {self.initiative}"
 
 
-class InitiativeImage(models.Model):
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="images")
+class Photo(models.Model):
+    """A photo as stored: re-encoded without its metadata, with renditions
+    for cards and pages (see initiatives.photos)."""
+
     image = models.ImageField(_("image"), upload_to="initiatives/%Y/%m/")
+    card = models.ImageField(_("card rendition"), upload_to="initiatives/%Y/%m/", blank=True)
+    large = models.ImageField(_("page rendition"), upload_to="initiatives/%Y/%m/", blank=True)
+    # The stored image's size, so that pages reserve its space without opening the file.
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
     alt_text = models.CharField(
         _("alternative text"),
         max_length=250,
         help_text=_("Describe the photo for people who cannot see it."),
     )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.alt_text
+
+    @property
+    def card_url(self):
+        return (self.card or self.image).url
+
+    @property
+    def large_url(self):
+        return (self.large or self.image).url
+
+    def files(self):
+        return [f for f in (self.image, self.card, self.large) if f]
+
+
+class InitiativeImage(Photo):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="images")
     caption = models.CharField(_("caption"), max_length=250, blank=True)
     credit = models.CharField(_("credit"), max_length=150, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -443,9 +491,6 @@ class InitiativeImage(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(alt_text=""), name="initiative_image_has_alt"),
         ]
-
-    def __str__(self):
-        return self.alt_text
 
 
 class InitiativeSource(models.Model):
@@ -473,3 +518,212 @@ class InitiativeSource(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ProposalState(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Proposal(models.Model):
+    """Something a submitter proposes to add to the directory along with an
+    initiative; a moderator accepts it (creating or choosing the real record)
+    or rejects it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class ProposedPlace(Proposal):
+    """A place that is not in the hierarchy yet. Until it is accepted, the
+    initiative serves the place it lies within."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="proposed_places"
+    )
+    within = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="+", verbose_name=_("within")
+    )
+    place = models.ForeignKey(
+        Place,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("place created or chosen"),
+    )
+
+    class Meta:
+        verbose_name = _("proposed place")
+        verbose_name_plural = _("proposed places")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The moderation queue, oldest first.
+            models.Index(fields=["state", "created_at"], name="proposed_place_queue_idx"),
+        ]
+
+
+class ProposedOrganisation(Proposal):
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="proposed_organisations"
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=InitiativeOrganisation.Role.choices,
+        default=InitiativeOrganisation.Role.LEAD,
+    )
+    website = models.URLField(_("website"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation created or chosen"),
+    )
+
+    class Meta:
+        verbose_name = _("proposed organisation")
+        verbose_name_plural = _("proposed organisations")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The moderation queue, oldest first.
+            models.Index(fields=["state", "created_at"], name="proposed_org_queue_idx"),
+        ]
+
+
+class RevisionState(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_REVISION_STATES = [RevisionState.PENDING, RevisionState.CHANGES_REQUESTED]
+
+
+class InitiativeRevision(models.Model):
+    """An edit to a published initiative, waiting for moderation.
+
+    The live initiative is untouched until a moderator approves; `data` holds
+    the edited entry in the shape initiatives.services.revision_apply takes.
+    """
+
+    State = RevisionState
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="revisions")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiative_revisions",
+        verbose_name=_("proposed by"),
+    )
+    data = models.JSONField(_("proposed entry"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=RevisionState.choices, default=RevisionState.PENDING
+    )
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("proposed edit")
+        verbose_name_plural = _("proposed edits")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open edit at a time: a second edit updates it.
+            models.UniqueConstraint(
+                fields=["initiative"],
+                condition=Q(state__in=["pending", "changes_requested"]),
+                name="revision_one_open_per_initiative",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=RevisionState.values), name="revision_state_valid"
+            ),
+        ]
+        indexes = [
+            # The moderation queue, oldest first.
+            models.Index(fields=["state", "created_at"], name="revision_queue_idx"),
+        ]
+
+    def __str__(self):
+        return _("Edit to “%(title)s”") % {"title": self.initiative}
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_REVISION_STATES
+
+
+class RevisionImage(Photo):
+    """A photo added by a proposed edit; it joins the initiative on approval."""
+
+    revision = models.ForeignKey(
+        InitiativeRevision, on_delete=models.CASCADE, related_name="images"
+    )
+
+    class Meta:
+        verbose_name = _("photo in a proposed edit")
+        verbose_name_plural = _("photos in proposed edits")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="revision_image_has_alt"),
+        ]
+
+
+class ModerationDecision(models.Model):
+    """A moderator's decision on a submission or a proposed edit: the audit
+    trail, and the message the submitter sees."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="decisions")
+    revision = models.ForeignKey(
+        InitiativeRevision,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="moderation_decisions",
+        verbose_name=_("moderator"),
+    )
+    from_state = models.CharField(_("from"), max_length=20)
+    to_state = models.CharField(_("to"), max_length=20)
+    message = models.TextField(_("message to the submitter"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True)
+    created_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("moderation decision")
+        verbose_name_plural = _("moderation decisions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # An item's history, newest first; the latest message in "my submissions".
+            models.Index(fields=["initiative", "-created_at"], name="decision_initiative_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative}: {self.from_state} → {self.to_state}"

@@ -17,3 +17,25 @@ def can_moderate(user) -> bool:
 
 def can_curate(user) -> bool:
     return user.is_active and user.has_perm("initiatives.curate_initiative")
+
+
+def can_submit_for(user, organisation) -> bool:
+    """Approved members submit on their organisation's behalf."""
+    from communities.models import Membership
+
+    return (
+        can_submit(user)
+        and Membership.objects.approved().filter(user=user, organisation=organisation).exists()
+    )
+
+
+def can_edit_submission(user, initiative) -> bool:
+    """The submitter edits their own submission (a published one through a
+    proposed edit); rejected and archived ones stay as they are."""
+    from .services import EDITABLE_STATES
+
+    return (
+        user.is_authenticated
+        and initiative.submitted_by_id == user.pk
+        and (initiative.moderation_state in EDITABLE_STATES or initiative.is_public)
+    )

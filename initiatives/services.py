@@ -1,16 +1,31 @@
 """Writes to initiatives. Each service validates, then saves inside one transaction."""
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Organisation, Place
 from communities.slugs import unique_slug
 
-from . import moderation
-from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+from . import moderation, permissions, photos
+from .models import (
+    OPEN_REVISION_STATES,
+    Initiative,
+    InitiativeImage,
+    InitiativeOrganisation,
+    InitiativePlace,
+    InitiativeRevision,
+    InitiativeSource,
+    ProposalState,
+    ProposedOrganisation,
+    ProposedPlace,
+    RevisionImage,
+    Theme,
+)
 from .search import refresh_search_vectors
 
 OrganisationRoles = Iterable[tuple[Organisation, str]]
@@ -118,3 +133,468 @@ def _advance(initiative: Initiative, to_state: str) -> None:
         to_state = path[to_state]
     for step in reversed(steps):
         moderation.move(initiative, step)
+
+
+# Submissions from residents and organisation members.
+#
+# An entry is the cleaned submission form: the fields of ENTRY_FIELDS plus
+# themes, primary_place, proposed_place, on_behalf_of, public_name and the
+# source link. entry_data() turns an entry or a live initiative into plain
+# JSON of one shape, which a proposed edit stores and revision_apply() reads.
+
+ENTRY_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "how_to_adapt",
+    "activity_status",
+    "start_date",
+    "end_date",
+    "website",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "contact_consent",
+    "credit_submitter",
+    "latitude",
+    "longitude",
+)
+DATE_FIELDS = ("start_date", "end_date")
+EDITABLE_STATES = (
+    Initiative.State.DRAFT,
+    Initiative.State.PENDING,
+    Initiative.State.CHANGES_REQUESTED,
+)
+
+
+def _check_on_behalf_of(user, organisation) -> None:
+    if organisation is not None and not permissions.can_submit_for(user, organisation):
+        raise ValidationError(
+            {"on_behalf_of": _("You can only submit for an organisation you are a member of.")}
+        )
+
+
+def _entry_fields(entry: dict) -> dict:
+    fields = {name: entry.get(name) for name in ENTRY_FIELDS}
+    for name in ("how_to_adapt", "website", "contact_name", "contact_email", "contact_phone"):
+        fields[name] = fields[name] or ""
+    fields["contact_consent"] = bool(fields["contact_consent"])
+    fields["credit_submitter"] = bool(fields["credit_submitter"])
+    return fields
+
+
+def _save_proposals(initiative, user, entry, proposed_organisations) -> None:
+    """Replace the pending proposals of new places and organisations."""
+    initiative.proposed_places.filter(state=ProposalState.PENDING).delete()
+    initiative.proposed_organisations.filter(state=ProposalState.PENDING).delete()
+    if entry.get("proposed_place"):
+        ProposedPlace.objects.create(
+            initiative=initiative,
+            name=entry["proposed_place"],
+            within=entry["primary_place"],
+            proposed_by=user,
+        )
+    ProposedOrganisation.objects.bulk_create(
+        ProposedOrganisation(
+            initiative=initiative,
+            name=row["name"],
+            role=row["role"],
+            website=row.get("website") or "",
+            proposed_by=user,
+        )
+        for row in proposed_organisations
+    )
+
+
+def _save_source(initiative, entry) -> None:
+    url = entry.get("source_url")
+    if url and not initiative.sources.filter(url=url).exists():
+        InitiativeSource.objects.create(
+            initiative=initiative,
+            title=entry.get("source_title") or url,
+            url=url,
+            position=initiative.sources.count(),
+        )
+
+
+def _add_photos(owner_field: str, owner, rows, written: list[str], model) -> None:
+    """Store the photos of `rows` (from PhotoFormSet.photos()) for `owner`."""
+    for position, row in enumerate(rows):
+        photo = model(**{owner_field: owner}, alt_text=row["alt_text"])
+        if owner_field == "initiative":
+            photo.position = owner.images.count() + position
+        if row.get("processed"):
+            written += photos.attach(photo, row["processed"])
+        else:
+            written += photos.attach_kept(photo, row["kept"])
+        photo.full_clean()
+        photo.save()
+
+
+def _remove_photos(images) -> None:
+    """Delete photo rows, and their files once the transaction has committed."""
+    images = list(images)
+    for image in images:
+        image.delete()
+    transaction.on_commit(lambda: [photos.remove_files(image) for image in images])
+
+
+def _with_files_cleaned_up(write):
+    """Run `write(written)` in a transaction; if it fails, remove the files
+    it stored, so that nothing half-written is left behind."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return write(written)
+    except BaseException:
+        photos.delete_names(written)
+        raise
+
+
+def _update_credit(user, entry) -> None:
+    name = (entry.get("public_name") or "").strip()
+    if entry.get("credit_submitter") and name and name != user.public_name:
+        user.public_name = name
+        user.save(update_fields=["public_name"])
+
+
+def submission_create(
+    *, user, entry: dict, organisations: OrganisationRoles, proposed_organisations, photo_rows
+) -> Initiative:
+    """A resident's new initiative, as a draft: the submitter checks it against
+    similar initiatives before submission_submit() sends it to moderation."""
+    _check_on_behalf_of(user, entry.get("on_behalf_of"))
+
+    def write(written):
+        initiative = initiative_create(
+            places=[entry["primary_place"]],
+            themes=list(entry["themes"]),
+            organisations=organisations,
+            moderation_state=Initiative.State.DRAFT,
+            submitted_by=user,
+            on_behalf_of=entry.get("on_behalf_of"),
+            **_entry_fields(entry),
+        )
+        _save_proposals(initiative, user, entry, proposed_organisations)
+        _save_source(initiative, entry)
+        _add_photos("initiative", initiative, photo_rows, written, InitiativeImage)
+        _update_credit(user, entry)
+        return initiative
+
+    return _with_files_cleaned_up(write)
+
+
+@transaction.atomic
+def submission_submit(initiative: Initiative) -> Initiative:
+    """Send a draft to moderation, and the submitter a confirmation."""
+    initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
+    if initiative.moderation_state != Initiative.State.DRAFT:
+        return initiative  # Sent already (a second click, say): nothing more to do.
+    moderation.move(initiative, Initiative.State.PENDING)
+    initiative.save(update_fields=["moderation_state", "updated_at"])
+    from .tasks import send_submission_received
+
+    transaction.on_commit(lambda: send_submission_received.enqueue(initiative.pk))
+    return initiative
+
+
+@transaction.atomic
+def submission_discard(initiative: Initiative) -> None:
+    """Delete a draft that turned out to be an initiative already listed."""
+    if initiative.moderation_state != Initiative.State.DRAFT:
+        raise ValidationError(_("Only a draft can be discarded."))
+    _remove_photos(initiative.images.all())
+    initiative.delete()
+
+
+def submission_update(
+    initiative: Initiative,
+    *,
+    user,
+    entry: dict,
+    organisations: OrganisationRoles,
+    proposed_organisations,
+    photo_rows,
+    remove_photos=(),
+) -> Initiative:
+    """Edit a submission that is not public yet. One that came back with
+    changes requested goes to moderation again."""
+    if initiative.moderation_state not in EDITABLE_STATES:
+        raise ValidationError(_("This submission can no longer be edited."))
+    _check_on_behalf_of(user, entry.get("on_behalf_of"))
+
+    def write(written):
+        live = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        for name, value in _entry_fields(entry).items():
+            setattr(live, name, value)
+        live.on_behalf_of = entry.get("on_behalf_of")
+        live.location_is_place_centre = live.latitude is None
+        initiative_locate(live, entry["primary_place"])
+        if live.moderation_state == Initiative.State.CHANGES_REQUESTED:
+            moderation.move(live, Initiative.State.PENDING)
+        live.full_clean()
+        live.save()
+        others = [p for p in live.places.all() if p.pk != entry["primary_place"].pk]
+        initiative_set_places(live, [entry["primary_place"], *others])
+        live.themes.set(entry["themes"])
+        initiative_set_organisations(live, organisations)
+        _save_proposals(live, user, entry, proposed_organisations)
+        _save_source(live, entry)
+        _remove_photos(live.images.filter(pk__in=remove_photos))
+        _add_photos("initiative", live, photo_rows, written, InitiativeImage)
+        _update_credit(user, entry)
+        return live
+
+    return _with_files_cleaned_up(write)
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def entry_data(
+    *, entry: dict, organisations: OrganisationRoles, proposed_organisations, remove_photos=()
+) -> dict:
+    """An entry as plain JSON, the shape a proposed edit stores."""
+    fields = _entry_fields(entry)
+    for name in DATE_FIELDS:
+        fields[name] = _iso(fields[name])
+    place = entry["primary_place"]
+    return {
+        **fields,
+        "themes": sorted(theme.pk for theme in entry["themes"]),
+        "primary_place": place.pk,
+        "proposed_place": entry.get("proposed_place") or "",
+        "on_behalf_of": entry["on_behalf_of"].pk if entry.get("on_behalf_of") else None,
+        "organisations": [[org.pk, role] for org, role in organisations],
+        "proposed_organisations": list(proposed_organisations),
+        "source_url": entry.get("source_url") or "",
+        "source_title": entry.get("source_title") or "",
+        "remove_photos": sorted(remove_photos),
+    }
+
+
+def live_entry_data(initiative: Initiative) -> dict:
+    """A live initiative in the shape of entry_data(), to compare an edit with."""
+    fields = {name: getattr(initiative, name) for name in ENTRY_FIELDS}
+    if initiative.location_is_place_centre:
+        fields["latitude"] = fields["longitude"] = None
+    for name in DATE_FIELDS:
+        fields[name] = _iso(fields[name])
+    primary = initiative.primary_place
+    return {
+        **fields,
+        "themes": sorted(initiative.themes.values_list("pk", flat=True)),
+        "primary_place": primary.pk if primary else None,
+        "proposed_place": next(
+            (p.name for p in initiative.proposed_places.filter(state=ProposalState.PENDING)), ""
+        ),
+        "on_behalf_of": initiative.on_behalf_of_id,
+        "organisations": [
+            [link.organisation_id, link.role]
+            for link in initiative.initiative_organisations.order_by("pk")
+        ],
+        "proposed_organisations": [
+            {"name": p.name, "role": p.role, "website": p.website}
+            for p in initiative.proposed_organisations.filter(state=ProposalState.PENDING)
+        ],
+        "source_url": "",
+        "source_title": "",
+        "remove_photos": [],
+    }
+
+
+def revision_propose(
+    initiative: Initiative,
+    *,
+    user,
+    entry: dict,
+    organisations: OrganisationRoles,
+    proposed_organisations,
+    photo_rows,
+    remove_photos=(),
+) -> InitiativeRevision:
+    """An edit to a published initiative: stored for moderation while the
+    live initiative stays as it is. A second edit updates the open one."""
+    if not initiative.is_public:
+        raise ValidationError(_("Only a published initiative takes proposed edits."))
+    _check_on_behalf_of(user, entry.get("on_behalf_of"))
+    data = entry_data(
+        entry=entry,
+        organisations=organisations,
+        proposed_organisations=proposed_organisations,
+        remove_photos=[pk for pk in remove_photos if initiative.images.filter(pk=pk).exists()],
+    )
+
+    def write(written):
+        Initiative.objects.select_for_update().get(pk=initiative.pk)
+        revision = initiative.revisions.filter(state__in=OPEN_REVISION_STATES).first()
+        if revision is None:
+            revision = InitiativeRevision(initiative=initiative, proposed_by=user)
+        revision.data = data
+        revision.state = InitiativeRevision.State.PENDING
+        revision.save()
+        _add_photos("revision", revision, photo_rows, written, RevisionImage)
+        _update_credit(user, entry)
+        return revision
+
+    return _with_files_cleaned_up(write)
+
+
+def revision_apply(revision: InitiativeRevision) -> Initiative:
+    """Make a proposed edit live (the moderator's approval calls this)."""
+    data = revision.data
+
+    def write(written):
+        live = Initiative.objects.select_for_update().get(pk=revision.initiative_id)
+        for name in ENTRY_FIELDS:
+            value = data.get(name)
+            if name in DATE_FIELDS and value:
+                value = date.fromisoformat(value)
+            setattr(live, name, value if value is not None or name in _NULLABLE else "")
+        live.on_behalf_of_id = data.get("on_behalf_of")
+        live.location_is_place_centre = live.latitude is None
+        primary = Place.objects.get(pk=data["primary_place"])
+        initiative_locate(live, primary)
+        live.full_clean()
+        live.save()
+        others = [p for p in live.places.all() if p.pk != primary.pk]
+        initiative_set_places(live, [primary, *others])
+        live.themes.set(Theme.objects.filter(pk__in=data["themes"]))
+        orgs = Organisation.objects.in_bulk([pk for pk, _role in data["organisations"]])
+        initiative_set_organisations(
+            live, [(orgs[pk], role) for pk, role in data["organisations"] if pk in orgs]
+        )
+        entry = {"primary_place": primary, "proposed_place": data.get("proposed_place")}
+        _save_proposals(live, revision.proposed_by, entry, data.get("proposed_organisations", []))
+        _save_source(live, data)
+        _remove_photos(live.images.filter(pk__in=data.get("remove_photos", [])))
+        position = live.images.count()
+        for offset, image in enumerate(revision.images.all()):
+            InitiativeImage.objects.create(
+                initiative=live,
+                image=image.image.name,
+                card=image.card.name,
+                large=image.large.name,
+                alt_text=image.alt_text,
+                position=position + offset,
+            )
+        revision.state = InitiativeRevision.State.APPROVED
+        revision.decided_at = timezone.now()
+        revision.save(update_fields=["state", "decided_at", "updated_at"])
+        return live
+
+    return _with_files_cleaned_up(write)
+
+
+_NULLABLE = {"start_date", "end_date", "latitude", "longitude"}
+
+
+# Privacy: what the platform holds about a person, and forgetting them.
+
+NOT_PUBLIC_STATES = (*EDITABLE_STATES, Initiative.State.REJECTED)
+
+
+def account_data(user) -> dict:
+    """Everything the platform holds about `user`, as plain JSON."""
+    submissions = (
+        Initiative.objects.filter(submitted_by=user)
+        .select_related("on_behalf_of")
+        .prefetch_related("themes", "images", "sources", "decisions", "proposed_places")
+        .prefetch_related("proposed_organisations", "initiative_places__place")
+        .prefetch_related("initiative_organisations__organisation")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "full_name": user.full_name,
+            "public_name": user.public_name,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": _iso(user.last_login),
+        },
+        "email_addresses": [
+            {"email": a.email, "verified": a.verified, "primary": a.primary}
+            for a in user.emailaddress_set.order_by("pk")
+        ],
+        "organisation_memberships": [
+            {
+                "organisation": m.organisation.name,
+                "job_title": m.job_title,
+                "message": m.message,
+                "state": m.state,
+                "requested_at": m.requested_at.isoformat(),
+                "decided_at": _iso(m.decided_at),
+            }
+            for m in user.memberships.select_related("organisation").order_by("pk")
+        ],
+        "submissions": [_submission_data(i) for i in submissions],
+        "proposed_edits": [
+            {
+                "initiative": r.initiative.title,
+                "state": r.state,
+                "proposed_at": r.created_at.isoformat(),
+                "entry": r.data,
+                "photos": [{"file": p.image.name, "alt_text": p.alt_text} for p in r.images.all()],
+            }
+            for r in user.initiative_revisions.select_related("initiative").prefetch_related(
+                "images"
+            )
+        ],
+    }
+
+
+def _submission_data(initiative: Initiative) -> dict:
+    fields = {name: getattr(initiative, name) for name in ENTRY_FIELDS}
+    for name in DATE_FIELDS:
+        fields[name] = _iso(fields[name])
+    return {
+        "id": initiative.pk,
+        "slug": initiative.slug,
+        "moderation_state": initiative.moderation_state,
+        "submitted_at": initiative.created_at.isoformat(),
+        "published_at": _iso(initiative.published_at),
+        "on_behalf_of": initiative.on_behalf_of.name if initiative.on_behalf_of else None,
+        **fields,
+        "themes": [t.name for t in initiative.themes.all()],
+        "places": [link.place.name for link in initiative.initiative_places.all()],
+        "organisations": [
+            {"name": link.organisation.name, "role": link.role}
+            for link in initiative.initiative_organisations.all()
+        ],
+        "proposed_places": [p.name for p in initiative.proposed_places.all()],
+        "proposed_organisations": [p.name for p in initiative.proposed_organisations.all()],
+        "photos": [{"file": i.image.name, "alt_text": i.alt_text} for i in initiative.images.all()],
+        "sources": [{"title": s.title, "url": s.url} for s in initiative.sources.all()],
+        "moderators_messages": [
+            {"decided_at": d.created_at.isoformat(), "to": d.to_state, "message": d.message}
+            for d in initiative.decisions.all()
+            if d.message
+        ],
+    }
+
+
+@transaction.atomic
+def account_delete(user) -> None:
+    """Forget a person: their submissions that are not public are deleted;
+    published (and archived) initiatives stay, no longer attributed to them."""
+    unpublished = Initiative.objects.filter(
+        submitted_by=user, moderation_state__in=NOT_PUBLIC_STATES
+    )
+    _remove_photos(InitiativeImage.objects.filter(initiative__in=unpublished))
+    open_edits = InitiativeRevision.objects.filter(proposed_by=user, state__in=OPEN_REVISION_STATES)
+    _remove_photos(RevisionImage.objects.filter(revision__in=open_edits))
+    unpublished.delete()
+    open_edits.delete()
+    Initiative.objects.filter(submitted_by=user).update(submitted_by=None, credit_submitter=False)
+    user.delete()
+
+
+def account_delete_summary(user) -> dict:
+    """What deleting the account would remove and keep, to show beforehand."""
+    mine = Initiative.objects.filter(submitted_by=user)
+    return {
+        "removed_count": mine.filter(moderation_state__in=NOT_PUBLIC_STATES).count(),
+        "kept_count": mine.exclude(moderation_state__in=NOT_PUBLIC_STATES).count(),
+    }

@@ -88,4 +88,4 @@ def test_the_header_offers_sign_in_or_the_account(client, resident):
     assert 'href="/account/login/"' in client.get("/").text
     client.force_login(resident)
     page = client.get("/").text
-    assert 'href="/account/email/"' in page and 'href="/account/logout/"' in page
+    assert 'href="/account/submissions/"' in page and 'href="/account/logout/"' in page

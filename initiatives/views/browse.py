@@ -10,9 +10,9 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Organisation, Place
 
-from . import geo
-from .filters import InitiativeFilter, distance_km, place_facets, theme_facets
-from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+from .. import geo
+from ..filters import InitiativeFilter, distance_km, place_facets, theme_facets
+from ..models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
 
 PAGE_SIZE = 20
 FEATURED_ON_HOME = 6
@@ -150,7 +150,9 @@ def initiative_list(request):
 @require_safe
 def initiative_detail(request, slug):
     initiative = get_object_or_404(
-        Initiative.objects.published().prefetch_related("themes", "images", "sources"),
+        Initiative.objects.published()
+        .select_related("on_behalf_of", "submitted_by")
+        .prefetch_related("themes", "images", "sources"),
         slug=slug,
     )
     places = list(

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "communities"
+
+urlpatterns = [
+    path("account/organisations/", views.memberships, name="memberships"),
+]
