@@ -1,6 +1,5 @@
 from django.utils.text import slugify
 
-
 # Words that are pages of their own under a model's URL prefix
 # (/initiatives/submit/), so never a slug.
 RESERVED = frozenset({"submit", "export", "feed", "new"})

@@ -10,7 +10,11 @@ from .models import (
     InitiativeImage,
     InitiativeOrganisation,
     InitiativePlace,
+    InitiativeRevision,
     InitiativeSource,
+    ModerationDecision,
+    ProposedOrganisation,
+    ProposedPlace,
     Theme,
 )
 from .services import initiative_locate
@@ -222,3 +226,45 @@ class InitiativeAdmin(admin.ModelAdmin):
         link = initiative.initiative_places.filter(is_primary=True).select_related("place").first()
         initiative_locate(initiative, link.place if link else None)
         initiative.save(update_fields=["latitude", "longitude", "location_is_place_centre"])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only the site writes (through its services): staff read them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InitiativeRevision)
+class InitiativeRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("initiative", "proposed_by", "state", "created_at")
+    list_filter = ("state",)
+    list_select_related = ("initiative", "proposed_by")
+    search_fields = ("initiative__title",)
+
+
+@admin.register(ProposedPlace)
+class ProposedPlaceAdmin(ReadOnlyAdmin):
+    list_display = ("name", "within", "initiative", "state", "created_at")
+    list_filter = ("state",)
+    list_select_related = ("within", "initiative")
+    search_fields = ("name",)
+
+
+@admin.register(ProposedOrganisation)
+class ProposedOrganisationAdmin(ReadOnlyAdmin):
+    list_display = ("name", "role", "initiative", "state", "created_at")
+    list_filter = ("state",)
+    list_select_related = ("initiative",)
+    search_fields = ("name",)
+
+
+@admin.register(ModerationDecision)
+class ModerationDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("initiative", "from_state", "to_state", "moderator", "created_at")
+    list_filter = ("to_state",)
+    list_select_related = ("initiative", "moderator")
+    search_fields = ("initiative__title", "message")
