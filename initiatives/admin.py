@@ -120,6 +120,8 @@ class InitiativeAdminForm(forms.ModelForm):
             "featured",
             "submitted_by",
             "credit_submitter",
+            "credit_name",
+            "on_behalf_of",
         )
 
     def clean_moderation_state(self):
@@ -202,6 +204,8 @@ class InitiativeAdmin(admin.ModelAdmin):
                     "featured",
                     "submitted_by",
                     "credit_submitter",
+                    "credit_name",
+                    "on_behalf_of",
                     "created_at",
                     "updated_at",
                     "published_at",

@@ -147,6 +147,7 @@ class InitiativeForm(HumanCheckForm):
         queryset=Organisation.objects.none(),
         required=False,
         empty_label=gettext_lazy("Yourself"),
+        blank=True,
         widget=forms.RadioSelect,
     )
     credit_submitter = forms.BooleanField(
@@ -274,6 +275,10 @@ class OrganisationRowForm(forms.Form):
 
 
 class BaseOrganisationFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": gettext_lazy("List at most %(num)d organisations."),
+    }
+
     def clean(self):
         if any(self.errors):
             return
@@ -379,6 +384,10 @@ class PhotoRowForm(forms.Form):
 
 
 class BasePhotoFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": gettext_lazy("An initiative can have at most %(num)d photos."),
+    }
+
     def __init__(self, *args, user=None, existing=0, **kwargs):
         self.user = user
         self.existing = existing

@@ -273,6 +273,9 @@ class Initiative(models.Model):
         related_name="submitted_initiatives",
     )
     credit_submitter = models.BooleanField(_("credit the submitter publicly"), default=False)
+    # The name the submitter chose to be credited by on this initiative: it
+    # is moderated with the initiative, so a new name shows only once approved.
+    credit_name = models.CharField(_("name to credit"), max_length=150, blank=True)
     # Set only for a member of the organisation whom staff approved: the
     # initiative then shows "submitted by <organisation>".
     on_behalf_of = models.ForeignKey(
@@ -376,8 +379,8 @@ class Initiative(models.Model):
         submitted for, or the person if they chose to be credited."""
         if self.on_behalf_of_id:
             return self.on_behalf_of
-        if self.credit_submitter and self.submitted_by_id and self.submitted_by.public_name:
-            return self.submitted_by.public_name
+        if self.credit_submitter and self.submitted_by_id and self.credit_name:
+            return self.credit_name
         return None
 
 

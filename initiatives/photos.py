@@ -186,13 +186,16 @@ def attach_kept(photo, kept: dict[str, str]) -> list[str]:
     stored = []
     photo.width, photo.height = kept.get("size") or (None, None)
     files = {key: name for key, name in kept.items() if key in ("image", *RENDITIONS)}
+    gone = ValidationError(_("A kept photo has gone: please choose it again."), code="gone")
     for key, name in files.items():
         if not name.startswith(f"{KEPT_DIR}/"):
             continue
+        if not default_storage.exists(name):
+            raise gone
         with default_storage.open(name) as content:
             getattr(photo, key).save(name.rsplit("/", 1)[-1], content, save=False)
         stored.append(getattr(photo, key).name)
     if not photo.image:
-        raise ValidationError(_("A kept photo has gone: please choose it again."), code="gone")
+        raise gone
     transaction.on_commit(lambda: delete_names(files.values()))
     return stored

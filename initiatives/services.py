@@ -180,6 +180,8 @@ def _entry_fields(entry: dict) -> dict:
         fields[name] = fields[name] or ""
     fields["contact_consent"] = bool(fields["contact_consent"])
     fields["credit_submitter"] = bool(fields["credit_submitter"])
+    name = (entry.get("public_name") or "").strip()
+    fields["credit_name"] = name if fields["credit_submitter"] else ""
     return fields
 
 
@@ -251,7 +253,9 @@ def _with_files_cleaned_up(write):
         raise
 
 
-def _update_credit(user, entry) -> None:
+def _remember_credit_name(user, entry) -> None:
+    """The name chosen to be credited by is offered again next time (it is
+    public only on initiatives that a moderator approved with it)."""
     name = (entry.get("public_name") or "").strip()
     if entry.get("credit_submitter") and name and name != user.public_name:
         user.public_name = name
@@ -278,7 +282,7 @@ def submission_create(
         _save_proposals(initiative, user, entry, proposed_organisations)
         _save_source(initiative, entry)
         _add_photos("initiative", initiative, photo_rows, written, InitiativeImage)
-        _update_credit(user, entry)
+        _remember_credit_name(user, entry)
         return initiative
 
     return _with_files_cleaned_up(write)
@@ -334,18 +338,28 @@ def submission_update(
             moderation.move(live, Initiative.State.PENDING)
         live.full_clean()
         live.save()
-        others = [p for p in live.places.all() if p.pk != entry["primary_place"].pk]
-        initiative_set_places(live, [entry["primary_place"], *others])
+        initiative_set_places(live, _with_new_primary(live, entry["primary_place"]))
         live.themes.set(entry["themes"])
         initiative_set_organisations(live, organisations)
         _save_proposals(live, user, entry, proposed_organisations)
         _save_source(live, entry)
         _remove_photos(live.images.filter(pk__in=remove_photos))
         _add_photos("initiative", live, photo_rows, written, InitiativeImage)
-        _update_credit(user, entry)
+        _remember_credit_name(user, entry)
         return live
 
     return _with_files_cleaned_up(write)
+
+
+def _with_new_primary(initiative: Initiative, primary: Place) -> list[Place]:
+    """The places served once `primary` replaces the primary place; the
+    other places (added by staff) stay."""
+    others = [
+        link.place
+        for link in initiative.initiative_places.select_related("place")
+        if not link.is_primary and link.place_id != primary.pk
+    ]
+    return [primary, *others]
 
 
 def _iso(value):
@@ -370,6 +384,7 @@ def entry_data(
         "proposed_organisations": list(proposed_organisations),
         "source_url": entry.get("source_url") or "",
         "source_title": entry.get("source_title") or "",
+        "public_name": (entry.get("public_name") or "").strip(),
         "remove_photos": sorted(remove_photos),
     }
 
@@ -400,6 +415,7 @@ def live_entry_data(initiative: Initiative) -> dict:
         ],
         "source_url": "",
         "source_title": "",
+        "public_name": initiative.credit_name,
         "remove_photos": [],
     }
 
@@ -435,7 +451,7 @@ def revision_propose(
         revision.state = InitiativeRevision.State.PENDING
         revision.save()
         _add_photos("revision", revision, photo_rows, written, RevisionImage)
-        _update_credit(user, entry)
+        # The name to credit is part of the edit: it changes on approval.
         return revision
 
     return _with_files_cleaned_up(write)
@@ -453,13 +469,13 @@ def revision_apply(revision: InitiativeRevision) -> Initiative:
                 value = date.fromisoformat(value)
             setattr(live, name, value if value is not None or name in _NULLABLE else "")
         live.on_behalf_of_id = data.get("on_behalf_of")
+        live.credit_name = data.get("credit_name", "") if live.credit_submitter else ""
         live.location_is_place_centre = live.latitude is None
         primary = Place.objects.get(pk=data["primary_place"])
         initiative_locate(live, primary)
         live.full_clean()
         live.save()
-        others = [p for p in live.places.all() if p.pk != primary.pk]
-        initiative_set_places(live, [primary, *others])
+        initiative_set_places(live, _with_new_primary(live, primary))
         live.themes.set(Theme.objects.filter(pk__in=data["themes"]))
         orgs = Organisation.objects.in_bulk([pk for pk, _role in data["organisations"]])
         initiative_set_organisations(
@@ -479,6 +495,8 @@ def revision_apply(revision: InitiativeRevision) -> Initiative:
                 alt_text=image.alt_text,
                 position=position + offset,
             )
+        if revision.proposed_by is not None:
+            _remember_credit_name(revision.proposed_by, data)
         revision.state = InitiativeRevision.State.APPROVED
         revision.decided_at = timezone.now()
         revision.save(update_fields=["state", "decided_at", "updated_at"])
@@ -557,6 +575,7 @@ def _submission_data(initiative: Initiative) -> dict:
         "published_at": _iso(initiative.published_at),
         "on_behalf_of": initiative.on_behalf_of.name if initiative.on_behalf_of else None,
         **fields,
+        "credit_name": initiative.credit_name,
         "themes": [t.name for t in initiative.themes.all()],
         "places": [link.place.name for link in initiative.initiative_places.all()],
         "organisations": [
@@ -587,7 +606,9 @@ def account_delete(user) -> None:
     _remove_photos(RevisionImage.objects.filter(revision__in=open_edits))
     unpublished.delete()
     open_edits.delete()
-    Initiative.objects.filter(submitted_by=user).update(submitted_by=None, credit_submitter=False)
+    Initiative.objects.filter(submitted_by=user).update(
+        submitted_by=None, credit_submitter=False, credit_name=""
+    )
     user.delete()
 
 

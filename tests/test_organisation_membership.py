@@ -118,7 +118,12 @@ def test_asking_twice_is_an_error(client, officer, organisation):
 
 
 def test_a_moderator_approves_a_request_and_the_person_is_emailed(
-    client, moderator, officer, organisation, request_to_join, mailoutbox,
+    client,
+    moderator,
+    officer,
+    organisation,
+    request_to_join,
+    mailoutbox,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(moderator)
@@ -143,7 +148,12 @@ def test_a_moderator_approves_a_request_and_the_person_is_emailed(
 
 
 def test_a_moderator_declines_a_request_and_the_person_is_emailed(
-    client, moderator, officer, organisation, request_to_join, mailoutbox,
+    client,
+    moderator,
+    officer,
+    organisation,
+    request_to_join,
+    mailoutbox,
     django_capture_on_commit_callbacks,
 ):
     client.force_login(moderator)

@@ -1,7 +1,6 @@
 """A person's data: they can download all of it and delete their account;
 contact details and submitters are public only when they agreed."""
 
-import io
 import json
 from pathlib import Path
 
@@ -14,7 +13,12 @@ from django.urls import reverse
 from communities.models import Membership
 from communities.services import membership_request
 from initiatives import photos
-from initiatives.models import Initiative, InitiativeImage, ModerationDecision
+from initiatives.models import (
+    Initiative,
+    InitiativeImage,
+    InitiativeRevision,
+    ModerationDecision,
+)
 from tests.factories import make_initiative, make_organisation
 from tests.submissions import jpeg_bytes, verified_user
 
@@ -66,6 +70,7 @@ def submissions_of(user, england, theme, prefix=""):
             state=state,
             submitted_by=user,
             credit_submitter=True,
+            credit_name=user.public_name,
         )
         for state in State.values
     }
@@ -85,9 +90,7 @@ def test_a_person_downloads_everything_held_about_them_and_nothing_else(
     client, person, other, england, theme
 ):
     garden = make_organisation("Hartcliffe Community Garden")
-    membership_request(
-        user=person, organisation=garden, job_title="Volunteer", message="Ask Pat"
-    )
+    membership_request(user=person, organisation=garden, job_title="Volunteer", message="Ask Pat")
     membership_request(user=other, organisation=garden, message="Other person's message")
     mine = make_initiative(
         "Tool library",
@@ -120,6 +123,14 @@ def test_a_person_downloads_everything_held_about_them_and_nothing_else(
         to_state=State.CHANGES_REQUESTED,
         message="A message for someone else.",
     )
+    edit = InitiativeRevision.objects.create(
+        initiative=published, proposed_by=person, data={"title": "Repair café and library"}
+    )
+    InitiativeRevision.objects.create(
+        initiative=make_initiative("Bike kitchen", places=[england], themes=[theme]),
+        proposed_by=other,
+        data={"title": "Someone else's edit"},
+    )
     client.force_login(person)
 
     response = client.get(DATA_URL)
@@ -151,6 +162,11 @@ def test_a_person_downloads_everything_held_about_them_and_nothing_else(
         "Please add when it is open."
     ]
 
+    [proposed_edit] = data["proposed_edits"]
+    assert proposed_edit["initiative"] == "Repair café"
+    assert proposed_edit["state"] == edit.state
+    assert proposed_edit["entry"] == {"title": "Repair café and library"}
+
     body = response.content.decode()
     for not_theirs in (
         "someone-else@example.org",
@@ -158,6 +174,7 @@ def test_a_person_downloads_everything_held_about_them_and_nothing_else(
         "Someone else's bike kitchen",
         "A message for someone else.",
         "Other person's message",
+        "Someone else's edit",
         "Moderators only",  # internal notes stay internal
     ):
         assert not_theirs not in body
@@ -271,6 +288,7 @@ def test_contact_details_are_public_only_with_consent(client, england, theme, co
         contact_consent=consent,
         submitted_by=submitter,
         credit_submitter=True,
+        credit_name="Alex",
     )
 
     response = client.get(initiative.get_absolute_url())

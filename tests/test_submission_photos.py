@@ -55,6 +55,10 @@ def noisy_jpeg(size=(600, 400)) -> bytes:
     return out.getvalue()
 
 
+def half_of(content: bytes) -> bytes:
+    return content[: len(content) // 2]
+
+
 def decompression_bomb() -> bytes:
     """30 megapixels (above the 25 MP limit) in a few kilobytes."""
     out = io.BytesIO()
@@ -154,7 +158,7 @@ BAD_FILES = {
         "“huge.png” has too many pixels: a photo can be at most 25 megapixels.",
     ),
     "truncated JPEG": (
-        lambda: upload(noisy_jpeg()[: len(noisy_jpeg()) // 2], "half.jpg"),
+        lambda: upload(half_of(noisy_jpeg()), "half.jpg"),
         "“half.jpg” could not be read: the file may be damaged or incomplete.",
     ),
     "SVG": (
@@ -182,7 +186,7 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("make_file, message", BAD_FILES.values(), ids=BAD_FILES.keys())
+@pytest.mark.parametrize("make_file, message", BAD_FILES.values(), ids=list(BAD_FILES))
 def test_a_file_that_is_not_a_usable_photo_is_turned_away(post, make_file, message):
     response = post([{"image": make_file(), "alt_text": "A photo"}])
 
@@ -322,7 +326,8 @@ def test_more_than_five_photos_cannot_be_sent(post):
     response = post(rows, **{"photo-TOTAL_FORMS": "6"})
 
     assert response.status_code == 400
-    assert "at most 5" in response.content.decode()
+    content = response.content.decode()
+    assert re.search(r'href="#photos-fieldset">[^<]*at most 5', content)
     assert not Initiative.objects.exists()
     assert not InitiativeImage.objects.exists()
 
@@ -427,3 +432,20 @@ def test_process_names_the_problem(make_file, code):
         photos.process(make_file())
 
     assert caught.value.code == code
+
+
+def test_a_kept_photo_that_has_gone_is_asked_for_again(post, django_capture_on_commit_callbacks):
+    response = post([{"image": upload(jpeg_bytes()), "alt_text": "The shed"}], title="")
+    token = kept_token(response)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post([{"kept": token, "alt_text": "The shed"}], title="Tool library")
+    assert first.status_code == 302
+    assert not any("uploads/kept/" in p.as_posix() for p in stored_files())
+
+    # The same form sent again (the back button, a second click): the kept
+    # files went with the first submission.
+    response = post([{"kept": token, "alt_text": "The shed"}], title="Tool library")
+
+    assert response.status_code == 400
+    assert "A kept photo has gone: please choose it again." in response.content.decode()
+    assert Initiative.objects.count() == 1

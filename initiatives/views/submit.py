@@ -197,6 +197,8 @@ def _edit_initial(initiative: Initiative, data: dict):
     initial["on_behalf_of"] = data.get("on_behalf_of")
     initial["source_url"] = data.get("source_url")
     initial["source_title"] = data.get("source_title")
+    if data.get("public_name"):
+        initial["public_name"] = data["public_name"]
     names = dict(
         Organisation.objects.filter(pk__in=[pk for pk, _r in data["organisations"]]).values_list(
             "pk", "name"
