@@ -38,6 +38,23 @@ SOLAR = "Lawrence Weston community solar farm"
 WIDTHS = (375, 1280)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, the live server gets a test database in a file, not in
+    memory: each of its threads then has a connection of its own, which
+    commits as on PostgreSQL (and runs on-commit work such as emails),
+    instead of all threads sharing one connection, which concurrent
+    requests can find locked. The tests' own transactions start deferred,
+    so that a test that only reads never holds the write lock the server
+    needs."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(ROOT / "var" / "test-browser.sqlite3")
+        database.setdefault("OPTIONS", {})["transaction_mode"] = "DEFERRED"
+
+
 def pytest_collection_modifyitems(items):
     # Every browser test uses the test database (through the live server):
     # the marker makes pytest-django create it even when only these run.

@@ -88,8 +88,7 @@ def test_a_new_resident_signs_up_and_submits_an_initiative_with_a_photo_and_a_pi
     page.get_by_role("button", name=re.compile("Mine is different")).click()
 
     expect(page.locator(".panel--confirmation")).to_contain_text("we have your submission")
-    # (The confirmation email is sent once the transaction commits: the
-    # test of the submission form checks it, where commits can be run.)
+    assert any(email in m.to and "We have your submission" in m.subject for m in mail.outbox)
     page.get_by_role("link", name="See your submissions").click()
     entry = page.locator(".submission", has_text="Lawrence Weston pantry")
     expect(entry.locator(".state")).to_have_text("Waiting for moderation")
