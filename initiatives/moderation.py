@@ -46,3 +46,141 @@ def move(initiative: Initiative, to_state: str) -> Initiative:
     if to_state == State.PUBLISHED and initiative.published_at is None:
         initiative.published_at = timezone.now()
     return initiative
+
+
+# Decisions: a moderator's move of a submission or a proposed edit, recorded
+# with its message and internal note, and told to the submitter by email once
+# the transaction has committed.
+
+ACTIONS: dict[str, str] = {
+    "approve": State.PUBLISHED,
+    "request_changes": State.CHANGES_REQUESTED,
+    "reject": State.REJECTED,
+    "archive": State.ARCHIVED,
+}
+MESSAGE_REQUIRED = {
+    "request_changes": _("Write a message telling the submitter what to change."),
+    "reject": _("Give the reason for rejecting it."),
+}
+
+
+class AlreadyDecided(ValidationError):
+    """Someone else decided the item between the moment it was shown and now."""
+
+
+def _already_decided(decisions) -> AlreadyDecided:
+    last = decisions.select_related("moderator").first()
+    who = str(last.moderator) if last and last.moderator else _("another moderator")
+    return AlreadyDecided(
+        _("This was already decided by %(who)s: nothing more was done.") % {"who": who},
+        code="already_decided",
+    )
+
+
+def _check_message(action: str, message: str) -> None:
+    if action in MESSAGE_REQUIRED and not message.strip():
+        raise ValidationError({"message": MESSAGE_REQUIRED[action]}, code="message_required")
+
+
+def decide(
+    initiative,
+    *,
+    moderator,
+    action: str,
+    message: str = "",
+    note: str = "",
+    seen_state: str | None = None,
+):
+    """Apply a moderator's decision on an initiative.
+
+    `seen_state` is the state the moderator saw: if the initiative has moved
+    since (another moderator was quicker), AlreadyDecided is raised and
+    nothing is applied twice.
+    """
+    from django.db import transaction
+
+    from .models import ModerationDecision
+    from .tasks import send_decision
+
+    if action not in ACTIONS:
+        raise ValidationError(_("Choose a decision."), code="unknown_action")
+    _check_message(action, message)
+    with transaction.atomic():
+        live = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        if live.moderation_state != (seen_state or initiative.moderation_state):
+            raise _already_decided(live.decisions.filter(revision=None))
+        from_state = live.moderation_state
+        move(live, ACTIONS[action])
+        live.save(update_fields=["moderation_state", "published_at", "updated_at"])
+        decision = ModerationDecision.objects.create(
+            initiative=live,
+            moderator=moderator,
+            from_state=from_state,
+            to_state=live.moderation_state,
+            message=message.strip(),
+            internal_note=note.strip(),
+        )
+        transaction.on_commit(lambda: send_decision.enqueue(decision.pk))
+    initiative.moderation_state = live.moderation_state
+    initiative.published_at = live.published_at
+    return decision
+
+
+REVISION_ACTIONS = {
+    "approve": "approved",
+    "request_changes": "changes_requested",
+    "reject": "rejected",
+}
+REVISION_TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"approved", "changes_requested", "rejected"}),
+    "changes_requested": frozenset({"pending", "rejected"}),
+    "approved": frozenset(),
+    "rejected": frozenset(),
+}
+
+
+def decide_revision(
+    revision,
+    *,
+    moderator,
+    action: str,
+    message: str = "",
+    note: str = "",
+    seen_state: str | None = None,
+):
+    """Apply a moderator's decision on a proposed edit; approving makes it live."""
+    from django.db import transaction
+
+    from .models import InitiativeRevision, ModerationDecision
+    from .services import revision_apply
+    from .tasks import send_decision
+
+    if action not in REVISION_ACTIONS:
+        raise ValidationError(_("Choose a decision."), code="unknown_action")
+    _check_message(action, message)
+    with transaction.atomic():
+        live = InitiativeRevision.objects.select_for_update().get(pk=revision.pk)
+        if live.state != (seen_state or revision.state):
+            raise _already_decided(live.decisions.all())
+        to_state = REVISION_ACTIONS[action]
+        if to_state not in REVISION_TRANSITIONS[live.state]:
+            raise IllegalTransition(_("This edit cannot be decided now."))
+        from_state = live.state
+        if to_state == "approved":
+            revision_apply(live)
+        else:
+            live.state = to_state
+            live.decided_at = timezone.now()
+            live.save(update_fields=["state", "decided_at", "updated_at"])
+        decision = ModerationDecision.objects.create(
+            initiative_id=live.initiative_id,
+            revision=live,
+            moderator=moderator,
+            from_state=from_state,
+            to_state=to_state,
+            message=message.strip(),
+            internal_note=note.strip(),
+        )
+        transaction.on_commit(lambda: send_decision.enqueue(decision.pk))
+    revision.state = to_state
+    return decision

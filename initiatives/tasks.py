@@ -23,3 +23,27 @@ def send_submission_received(initiative_id: int) -> None:
             "submissions_path": reverse("initiatives:my-submissions"),
         },
     )
+
+
+@task
+def send_decision(decision_id: int) -> None:
+    """Tell the submitter what a moderator decided, with their message."""
+    from .models import ModerationDecision
+
+    decision = (
+        ModerationDecision.objects.select_related("initiative__submitted_by", "revision")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or decision.initiative.submitted_by is None:
+        return
+    send_templated(
+        "decision",
+        [decision.initiative.submitted_by.email],
+        {
+            "decision": decision,
+            "initiative": decision.initiative,
+            "is_edit": decision.revision_id is not None,
+            "submissions_path": reverse("initiatives:my-submissions"),
+        },
+    )

@@ -1,0 +1,192 @@
+"""Moderators' decisions: only the moves in the table happen, each is
+recorded and told to the submitter, and nothing is decided twice."""
+
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from initiatives import moderation
+from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
+from tests.factories import make_initiative
+from tests.submissions import verified_user
+
+State = Initiative.State
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator(db):
+    from django.contrib.auth.models import Group
+
+    user = verified_user("moderator@example.org")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def submitter(db):
+    return verified_user("submitter@example.org")
+
+
+def submission(state, england, theme, submitter):
+    return make_initiative(
+        f"Tool library ({state})",
+        places=[england],
+        themes=[theme],
+        state=state,
+        submitted_by=submitter,
+    )
+
+
+ALLOWED = {
+    (State.PENDING, "approve"): State.PUBLISHED,
+    (State.PENDING, "request_changes"): State.CHANGES_REQUESTED,
+    (State.PENDING, "reject"): State.REJECTED,
+    (State.CHANGES_REQUESTED, "reject"): State.REJECTED,
+    (State.PUBLISHED, "archive"): State.ARCHIVED,
+    (State.ARCHIVED, "approve"): State.PUBLISHED,
+}
+EVERY_MOVE = list(itertools.product(State.values, moderation.ACTIONS))
+
+
+@pytest.mark.parametrize(("state", "action"), EVERY_MOVE)
+def test_only_the_moves_in_the_table_happen(
+    state,
+    action,
+    england,
+    theme,
+    submitter,
+    moderator,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+):
+    initiative = submission(state, england, theme, submitter)
+    expected = ALLOWED.get((state, action))
+    with django_capture_on_commit_callbacks(execute=True):
+        if expected is None:
+            with pytest.raises(moderation.IllegalTransition):
+                moderation.decide(
+                    initiative, moderator=moderator, action=action, message="Because."
+                )
+        else:
+            moderation.decide(initiative, moderator=moderator, action=action, message="Because.")
+    initiative.refresh_from_db()
+    if expected is None:
+        assert initiative.moderation_state == state
+        assert not ModerationDecision.objects.exists()
+        assert not mailoutbox
+    else:
+        assert initiative.moderation_state == expected
+        decision = ModerationDecision.objects.get()
+        assert (decision.from_state, decision.to_state) == (state, expected)
+        assert decision.moderator == moderator and decision.message == "Because."
+        assert len(mailoutbox) == 1 and mailoutbox[0].to == ["submitter@example.org"]
+        assert "Because." in mailoutbox[0].body
+
+
+def test_approving_publishes_and_the_public_sees_it(client, england, theme, submitter, moderator):
+    initiative = submission(State.PENDING, england, theme, submitter)
+    assert client.get(f"/initiatives/{initiative.slug}/").status_code == 404
+    moderation.decide(initiative, moderator=moderator, action="approve")
+    initiative.refresh_from_db()
+    assert initiative.published_at is not None
+    assert client.get(f"/initiatives/{initiative.slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("action", ["request_changes", "reject"])
+def test_asking_for_changes_or_rejecting_needs_a_message(
+    action, england, theme, submitter, moderator
+):
+    initiative = submission(State.PENDING, england, theme, submitter)
+    with pytest.raises(ValidationError) as error:
+        moderation.decide(initiative, moderator=moderator, action=action, message="  ")
+    assert "message" in error.value.message_dict
+    initiative.refresh_from_db()
+    assert initiative.moderation_state == State.PENDING
+    assert not ModerationDecision.objects.exists()
+
+
+def test_the_internal_note_is_kept_but_never_emailed(
+    england, theme, submitter, moderator, django_capture_on_commit_callbacks, mailoutbox
+):
+    initiative = submission(State.PENDING, england, theme, submitter)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.decide(
+            initiative,
+            moderator=moderator,
+            action="request_changes",
+            message="Please add a photo.",
+            note="Looks like a duplicate of the Bristol one.",
+        )
+    assert ModerationDecision.objects.get().internal_note.startswith("Looks like")
+    assert "duplicate" not in mailoutbox[0].body
+    assert "duplicate" not in mailoutbox[0].alternatives[0].content
+
+
+def test_a_second_moderator_deciding_the_same_item_is_told_and_nothing_happens_twice(
+    england, theme, submitter, moderator, django_capture_on_commit_callbacks, mailoutbox
+):
+    other = verified_user("other-moderator@example.org")
+    initiative = submission(State.PENDING, england, theme, submitter)
+    # Both opened it while it was pending; the other moderator decides first.
+    seen_by_both = Initiative.objects.get(pk=initiative.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.decide(
+            Initiative.objects.get(pk=initiative.pk), moderator=other, action="approve"
+        )
+        with pytest.raises(moderation.AlreadyDecided) as error:
+            moderation.decide(
+                seen_by_both,
+                moderator=moderator,
+                action="reject",
+                message="No.",
+                seen_state=State.PENDING,
+            )
+    assert "other-moderator@example.org" in error.value.messages[0]
+    initiative.refresh_from_db()
+    assert initiative.moderation_state == State.PUBLISHED
+    assert ModerationDecision.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_an_approved_edit_goes_live_and_is_recorded(
+    client, england, theme, submitter, moderator, django_capture_on_commit_callbacks, mailoutbox
+):
+    from initiatives.services import live_entry_data
+
+    live = submission(State.PUBLISHED, england, theme, submitter)
+    data = {**live_entry_data(live), "title": "Hartcliffe tool library"}
+    revision = InitiativeRevision.objects.create(initiative=live, proposed_by=submitter, data=data)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.decide_revision(revision, moderator=moderator, action="approve")
+    live.refresh_from_db()
+    revision.refresh_from_db()
+    assert live.title == "Hartcliffe tool library"
+    assert revision.state == InitiativeRevision.State.APPROVED
+    decision = ModerationDecision.objects.get()
+    assert decision.revision == revision and decision.to_state == "approved"
+    assert "edit" in mailoutbox[0].subject
+    assert "Hartcliffe tool library" in client.get(live.get_absolute_url()).text
+
+
+def test_an_edit_sent_back_for_changes_leaves_the_live_page_alone(
+    england, theme, submitter, moderator
+):
+    from initiatives.services import live_entry_data
+
+    live = submission(State.PUBLISHED, england, theme, submitter)
+    data = {**live_entry_data(live), "title": "Renamed"}
+    revision = InitiativeRevision.objects.create(initiative=live, proposed_by=submitter, data=data)
+    moderation.decide_revision(
+        revision, moderator=moderator, action="request_changes", message="Which name is right?"
+    )
+    with pytest.raises(moderation.IllegalTransition):
+        moderation.decide_revision(
+            revision, moderator=moderator, action="approve", seen_state="changes_requested"
+        )
+    live.refresh_from_db()
+    assert live.title != "Renamed"
+    assert InitiativeRevision.objects.get().state == "changes_requested"
