@@ -39,3 +39,12 @@ def can_edit_submission(user, initiative) -> bool:
         and initiative.submitted_by_id == user.pk
         and (initiative.moderation_state in EDITABLE_STATES or initiative.is_public)
     )
+
+
+def context(request):
+    """What templates may show a person, asked here like everything else
+    (a context processor: the header offers staff their pages)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"can_moderate": False}
+    return {"can_moderate": can_moderate(user)}

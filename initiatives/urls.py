@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, browse, submit
+from .views import account, browse, moderate, submit
 
 app_name = "initiatives"
 
@@ -24,5 +24,10 @@ urlpatterns = [
     path("account/submissions/", submit.my_submissions, name="my-submissions"),
     path("account/submissions/<int:pk>/edit/", submit.submission_edit, name="submission-edit"),
     path("account/data.json", account.account_data, name="account-data"),
+    path("moderation/", moderate.queue, name="moderation-queue"),
+    path(
+        "moderation/initiatives/<int:pk>/", moderate.initiative_item, name="moderation-initiative"
+    ),
+    path("moderation/edits/<int:pk>/", moderate.revision_item, name="moderation-revision"),
     path("account/delete/", account.account_delete, name="account-delete"),
 ]

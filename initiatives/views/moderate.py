@@ -1,0 +1,300 @@
+"""The moderation queue: what waits for a moderator, each item in full, and
+the decision on it."""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
+
+from communities.models import Organisation, Place
+
+from .. import moderation, permissions, services
+from ..models import Initiative, InitiativeRevision, Theme
+from ..similar import similar_initiatives
+
+QUEUE_LIMIT = 100
+
+
+def moderator_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.can_moderate(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choose a decision.")},
+    )
+    message = forms.CharField(
+        label=gettext_lazy("Message to the submitter"),
+        help_text=gettext_lazy("Required to ask for changes or to reject. They see it."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Internal note (optional)"),
+        help_text=gettext_lazy("Only staff see it."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+    seen_state = forms.CharField(widget=forms.HiddenInput)
+
+    LABELS = {
+        "approve": gettext_lazy("Approve and publish"),
+        "request_changes": gettext_lazy("Ask the submitter for changes"),
+        "reject": gettext_lazy("Reject"),
+        "archive": gettext_lazy("Archive (take off the map)"),
+    }
+
+    def __init__(self, *args, actions, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(a, self.LABELS[a]) for a in actions]
+
+
+def _initiative_actions(initiative):
+    return [
+        action
+        for action, to_state in moderation.ACTIONS.items()
+        if moderation.can_move(initiative.moderation_state, to_state)
+    ]
+
+
+def _revision_actions(revision):
+    return [
+        action
+        for action, to_state in moderation.REVISION_ACTIONS.items()
+        if to_state in moderation.REVISION_TRANSITIONS[revision.state]
+    ]
+
+
+@moderator_required
+@require_safe
+def queue(request):
+    kind = request.GET.get("kind", "")
+    theme = Theme.objects.filter(slug=request.GET.get("theme", "")).first()
+    place = Place.objects.filter(slug=request.GET.get("place", "")).first()
+    submissions = Initiative.objects.filter(moderation_state=Initiative.State.PENDING)
+    edits = InitiativeRevision.objects.filter(state=InitiativeRevision.State.PENDING)
+    if theme:
+        submissions = submissions.with_theme(theme)
+        edits = edits.filter(initiative__in=Initiative.objects.with_theme(theme).values("pk"))
+    if place:
+        submissions = submissions.in_place(place)
+        edits = edits.filter(initiative__in=Initiative.objects.in_place(place).values("pk"))
+    counts = {"new": submissions.count(), "edit": edits.count()}
+    items = []
+    if kind in ("", "new"):
+        items += [
+            {"kind": "new", "initiative": i, "at": i.created_at, "by": i.submitted_by}
+            for i in submissions.with_primary_place()
+            .select_related("submitted_by")
+            .order_by("created_at")[:QUEUE_LIMIT]
+        ]
+    if kind in ("", "edit"):
+        items += [
+            {
+                "kind": "edit",
+                "revision": r,
+                "initiative": r.initiative,
+                "at": r.created_at,
+                "by": r.proposed_by,
+            }
+            for r in edits.select_related("initiative", "proposed_by").order_by("created_at")[
+                :QUEUE_LIMIT
+            ]
+        ]
+    items.sort(key=lambda item: item["at"])
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items[:QUEUE_LIMIT],
+            "counts": counts,
+            "kind": kind,
+            "themes": Theme.objects.in_tree_order(),
+            "chosen_theme": theme,
+            "chosen_place": place,
+            "places": Place.objects.filter(depth__lte=4).only("name", "slug", "depth"),
+        },
+    )
+
+
+def _decide(request, form, decide, item, redirect_to, current_state):
+    seen = request.POST.get("seen_state")
+    if seen and seen != current_state:
+        # Decided by someone else since this moderator opened it: say so
+        # rather than judging the form against choices that have changed.
+        last = item.decisions.select_related("moderator").first()
+        who = str(last.moderator) if last and last.moderator else _("another moderator")
+        messages.error(
+            request,
+            _("This was already decided by %(who)s: nothing more was done.") % {"who": who},
+        )
+        return redirect(redirect_to)
+    if not form.is_valid():
+        return None
+    try:
+        decide(
+            item,
+            moderator=request.user,
+            action=form.cleaned_data["action"],
+            message=form.cleaned_data["message"],
+            note=form.cleaned_data["note"],
+            seen_state=form.cleaned_data["seen_state"],
+        )
+    except moderation.AlreadyDecided as error:
+        messages.error(request, error.messages[0])
+        return redirect(redirect_to)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                for e in errors:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            form.add_error(None, error)
+        return None
+    messages.success(request, _("Decision recorded; the submitter has been emailed."))
+    return redirect("initiatives:moderation-queue")
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def initiative_item(request, pk):
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("submitted_by", "on_behalf_of").prefetch_related(
+            "themes",
+            "images",
+            "sources",
+            "proposed_places",
+            "proposed_organisations",
+            "initiative_organisations__organisation",
+            "initiative_places__place",
+        ),
+        pk=pk,
+    )
+    actions = _initiative_actions(initiative)
+    form = DecisionForm(
+        request.POST or None,
+        actions=actions,
+        initial={"seen_state": initiative.moderation_state},
+    )
+    if request.method == "POST":
+        done = _decide(
+            request,
+            form,
+            moderation.decide,
+            initiative,
+            request.path,
+            initiative.moderation_state,
+        )
+        if done:
+            return done
+    primary = initiative.primary_place
+    earlier = (
+        Initiative.objects.filter(submitted_by=initiative.submitted_by)
+        .exclude(pk=initiative.pk)
+        .order_by("-created_at")[:10]
+        if initiative.submitted_by_id
+        else []
+    )
+    return render(
+        request,
+        "moderation/initiative.html",
+        {
+            "initiative": initiative,
+            "form": form,
+            "primary_place": primary,
+            "duplicates": similar_initiatives(initiative.title, primary, exclude_pk=initiative.pk)
+            if primary
+            else [],
+            "earlier": earlier,
+            "decisions": initiative.decisions.select_related("moderator", "revision"),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _describe(data):
+    """An entry's values as people read them, for the diff."""
+    themes = dict(Theme.objects.filter(pk__in=data.get("themes", [])).values_list("pk", "name"))
+    org_ids = [pk for pk, _role in data.get("organisations", [])]
+    orgs = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name"))
+    place = Place.objects.filter(pk=data.get("primary_place")).values_list("name", flat=True)
+    described = {name: data.get(name) for name in services.ENTRY_FIELDS}
+    described.update(
+        themes=", ".join(sorted(themes.get(pk, "?") for pk in data.get("themes", []))),
+        primary_place=next(iter(place), ""),
+        organisations=", ".join(
+            f"{orgs.get(pk, '?')} ({role})" for pk, role in data.get("organisations", [])
+        ),
+        proposed_place=data.get("proposed_place") or "",
+        public_name=data.get("public_name") or "",
+    )
+    return described
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def revision_item(request, pk):
+    revision = get_object_or_404(
+        InitiativeRevision.objects.select_related("initiative", "proposed_by"), pk=pk
+    )
+    form = DecisionForm(
+        request.POST or None,
+        actions=_revision_actions(revision),
+        initial={"seen_state": revision.state},
+    )
+    if request.method == "POST":
+        done = _decide(
+            request, form, moderation.decide_revision, revision, request.path, revision.state
+        )
+        if done:
+            return done
+    live = _describe(services.live_entry_data(revision.initiative))
+    proposed = _describe(revision.data)
+    labels = {
+        f.name: f.verbose_name for f in Initiative._meta.get_fields() if hasattr(f, "verbose_name")
+    }
+    labels.update(
+        primary_place=_("Place"),
+        proposed_place=_("Proposed new place"),
+        public_name=_("Name to credit"),
+    )
+    diff = [
+        {"field": labels.get(name, name), "live": live[name], "proposed": proposed[name]}
+        for name in proposed
+        if (live.get(name) or "") != (proposed.get(name) or "")
+    ]
+    return render(
+        request,
+        "moderation/revision.html",
+        {
+            "revision": revision,
+            "initiative": revision.initiative,
+            "diff": diff,
+            "new_photos": revision.images.all(),
+            "removed_photos": revision.initiative.images.filter(
+                pk__in=revision.data.get("remove_photos", [])
+            ),
+            "form": form,
+            "decisions": revision.decisions.select_related("moderator"),
+        },
+        status=400 if form.is_bound else 200,
+    )
