@@ -51,6 +51,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Whether the user can sign in to the staff pages."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    notify_new_items = models.BooleanField(
+        _("email me about new items to moderate"),
+        default=True,
+        help_text=_("For moderators: an email when something new waits in the queue."),
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 
@@ -74,6 +75,7 @@ class Place(MP_Node):
 
     node_order_by = ["name"]
     objects = PlaceManager()
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 
     class Meta:
         verbose_name = _("place")
@@ -137,6 +139,7 @@ class Organisation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisation")

@@ -5,6 +5,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subqu
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communities.models import Organisation, Place, coordinate_constraints
 
@@ -296,7 +297,22 @@ class Initiative(models.Model):
     # GIN index is made by a migration that runs only on PostgreSQL.
     search_vector = SearchVectorField(null=True, editable=False)
 
+    # Set when a moderator merged this initiative into another: it is kept
+    # (rejected), and what it held was added to the other.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+    )
+    # The row's id in an imported CSV file: importing the same file again
+    # updates nothing twice.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
+
     objects = InitiativeQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
 
     class Meta:
         verbose_name = _("initiative")
@@ -326,6 +342,11 @@ class Initiative(models.Model):
                 name="initiative_activity_status_valid",
             ),
             *coordinate_constraints("initiative"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="initiative_external_id_unique",
+            ),
         ]
         indexes = [
             # The public list, newest first: published() ordered by published_at.
@@ -730,3 +751,109 @@ class ModerationDecision(models.Model):
 
     def __str__(self):
         return f"{self.initiative}: {self.from_state} → {self.to_state}"
+
+
+class Report(models.Model):
+    """A problem with a published initiative, reported by anyone."""
+
+    class Reason(models.TextChoices):
+        WRONG = "wrong", _("Something in it is wrong")
+        ENDED = "ended", _("It has ended or moved")
+        DUPLICATE = "duplicate", _("It is listed twice")
+        PRIVATE = "private", _("It shows private information")
+        OFFENSIVE = "offensive", _("It is offensive or spam")
+        OTHER = "other", _("Something else")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for a moderator")
+        RESOLVED = "resolved", _("Resolved")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    details = models.TextField(_("details"), max_length=5000, blank=True)
+    email = models.EmailField(
+        _("email"), blank=True, help_text=_("Only to tell the reporter the outcome.")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    outcome = models.TextField(_("outcome, for the reporter"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "resolved", "dismissed"]), name="report_state_valid"
+            ),
+        ]
+        indexes = [
+            # The moderation queue, oldest first.
+            models.Index(fields=["state", "created_at"], name="report_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative}: {self.get_reason_display()}"
+
+
+class Collection(models.Model):
+    """A curated, ordered list of initiatives with an introduction."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    is_public = models.BooleanField(_("public"), default=True)
+    initiatives = models.ManyToManyField(
+        Initiative, through="CollectionItem", related_name="collections", blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("initiatives:collection-detail", args=[self.slug])
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="collection_items"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("initiative in a collection")
+        verbose_name_plural = _("initiatives in a collection")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "initiative"], name="collection_item_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.collection}: {self.initiative}"

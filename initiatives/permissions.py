@@ -46,5 +46,10 @@ def context(request):
     (a context processor: the header offers staff their pages)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"can_moderate": False}
-    return {"can_moderate": can_moderate(user)}
+        return {"can_moderate": False, "can_curate": False}
+    return {"can_moderate": can_moderate(user), "can_curate": can_curate(user)}
+
+
+def can_import(user) -> bool:
+    """Importing a list can publish at once: a moderator's power."""
+    return can_moderate(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, browse, moderate, submit
+from .views import account, browse, curate, dashboard, importing, moderate, reports, submit
 
 app_name = "initiatives"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("initiatives/submit/<int:pk>/review/", submit.submit_review, name="submit-review"),
     path("initiatives/submit/<int:pk>/done/", submit.submit_done, name="submit-done"),
     path("initiatives/<slug:slug>/", browse.initiative_detail, name="detail"),
+    path("initiatives/<slug:slug>/report/", reports.report_create, name="report"),
     path("places/", browse.place_index, name="place-index"),
     path("places/<slug:slug>/", browse.place_detail, name="place-detail"),
     path("themes/", browse.theme_index, name="theme-index"),
@@ -29,5 +30,17 @@ urlpatterns = [
         "moderation/initiatives/<int:pk>/", moderate.initiative_item, name="moderation-initiative"
     ),
     path("moderation/edits/<int:pk>/", moderate.revision_item, name="moderation-revision"),
+    path("moderation/reports/<int:pk>/", reports.report_item, name="moderation-report"),
+    path("moderation/import/", importing.import_csv, name="import"),
+    path("moderation/import/template.csv", importing.import_template, name="import-template"),
+    path("moderation/dashboard/", dashboard.dashboard, name="moderation-dashboard"),
+    path("collections/", curate.collection_index, name="collection-index"),
+    path("collections/<slug:slug>/", curate.collection_detail, name="collection-detail"),
+    path("curation/", curate.curation_home, name="curation"),
+    path("curation/collections/new/", curate.collection_edit, name="collection-create"),
+    path("curation/collections/<slug:slug>/", curate.collection_edit, name="collection-edit"),
+    path("curation/initiatives/<int:pk>/feature/", curate.feature_toggle, name="feature"),
+    path("curation/merge/places/", curate.merge_places, name="merge-places"),
+    path("curation/merge/organisations/", curate.merge_organisations, name="merge-organisations"),
     path("account/delete/", account.account_delete, name="account-delete"),
 ]
