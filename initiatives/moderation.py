@@ -184,3 +184,154 @@ def decide_revision(
         transaction.on_commit(lambda: send_decision.enqueue(decision.pk))
     revision.state = to_state
     return decision
+
+
+def merge_duplicate(duplicate, *, into, moderator, message: str = "", note: str = ""):
+    """Mark `duplicate` as the same initiative as `into`.
+
+    Nothing of either is lost: `into` gains the places, themes, organisations,
+    sources and photos it lacked; `duplicate` is kept, rejected (or archived,
+    if it was public), pointing at `into`, with the decision recorded.
+    """
+    from django.db import transaction
+
+    from .models import (
+        InitiativeImage,
+        InitiativeOrganisation,
+        InitiativePlace,
+        InitiativeSource,
+        ModerationDecision,
+    )
+    from .tasks import send_decision
+
+    if duplicate.pk == into.pk:
+        raise ValidationError(_("An initiative cannot be a duplicate of itself."))
+    with transaction.atomic():
+        live = Initiative.objects.select_for_update().get(pk=duplicate.pk)
+        target = Initiative.objects.select_for_update().get(pk=into.pk)
+        if live.duplicate_of_id:
+            raise _already_decided(live.decisions.filter(revision=None))
+        to_state = State.ARCHIVED if live.moderation_state == State.PUBLISHED else State.REJECTED
+        if not can_move(live.moderation_state, to_state):
+            raise IllegalTransition(_("This initiative cannot be merged now."))
+        have = set(target.initiative_places.values_list("place_id", flat=True))
+        InitiativePlace.objects.bulk_create(
+            InitiativePlace(initiative=target, place_id=link.place_id, is_primary=False)
+            for link in live.initiative_places.all()
+            if link.place_id not in have
+        )
+        target.themes.add(*live.themes.all())
+        roles = set(target.initiative_organisations.values_list("organisation_id", "role"))
+        InitiativeOrganisation.objects.bulk_create(
+            InitiativeOrganisation(
+                initiative=target, organisation_id=link.organisation_id, role=link.role
+            )
+            for link in live.initiative_organisations.all()
+            if (link.organisation_id, link.role) not in roles
+        )
+        urls = set(target.sources.exclude(url="").values_list("url", flat=True))
+        position = target.sources.count()
+        for offset, source in enumerate(live.sources.all()):
+            if source.url and source.url in urls:
+                continue
+            InitiativeSource.objects.create(
+                initiative=target,
+                title=source.title,
+                url=source.url,
+                publisher=source.publisher,
+                author=source.author,
+                published_on=source.published_on,
+                reference=source.reference,
+                quote=source.quote,
+                position=position + offset,
+            )
+        position = target.images.count()
+        for offset, image in enumerate(live.images.all()):
+            InitiativeImage.objects.create(
+                initiative=target,
+                image=image.image.name,
+                card=image.card.name,
+                large=image.large.name,
+                width=image.width,
+                height=image.height,
+                alt_text=image.alt_text,
+                caption=image.caption,
+                credit=image.credit,
+                position=position + offset,
+            )
+        from_state = live.moderation_state
+        move(live, to_state)
+        live.duplicate_of = target
+        live.save(update_fields=["moderation_state", "duplicate_of", "updated_at"])
+        target.save(update_fields=["updated_at"])  # new names for its search vector
+        decision = ModerationDecision.objects.create(
+            initiative=live,
+            moderator=moderator,
+            from_state=from_state,
+            to_state=to_state,
+            message=message.strip()
+            or _("It is already on the map as “%(title)s”; what you sent was added there.")
+            % {"title": target.title},
+            internal_note=note.strip() or f"Merged into #{target.pk} {target.title}",
+        )
+        transaction.on_commit(lambda: send_decision.enqueue(decision.pk))
+    return decision
+
+
+def proposal_accept(proposal, *, moderator, existing=None, kind: str = "other"):
+    """Accept a proposed place or organisation: create it (or use `existing`),
+    and link the initiative to it."""
+    from django.db import transaction
+
+    from communities.models import Organisation, Place
+    from communities.services import organisation_create, place_create
+
+    from .models import InitiativeOrganisation, ProposalState, ProposedPlace
+    from .services import initiative_set_places
+
+    with transaction.atomic():
+        live = type(proposal).objects.select_for_update().get(pk=proposal.pk)
+        if live.state != ProposalState.PENDING:
+            raise AlreadyDecided(_("This proposal was already decided."), code="already_decided")
+        initiative = live.initiative
+        if isinstance(live, ProposedPlace):
+            place = existing or place_create(
+                name=live.name,
+                kind=kind if kind in Place.Kind.values else Place.Kind.OTHER,
+                parent=live.within,
+                latitude=live.within.latitude,
+                longitude=live.within.longitude,
+            )
+            links = initiative.initiative_places.select_related("place")
+            others = [
+                link.place
+                for link in links
+                if link.place_id not in (place.pk, live.within_id) and not link.is_primary
+            ]
+            initiative_set_places(initiative, [place, *others])
+            live.place = place
+        else:
+            organisation = existing or organisation_create(
+                name=live.name,
+                kind=kind if kind in Organisation.Kind.values else "other",
+                website=live.website,
+            )
+            InitiativeOrganisation.objects.get_or_create(
+                initiative=initiative, organisation=organisation, role=live.role
+            )
+            live.organisation = organisation
+        live.state = ProposalState.ACCEPTED
+        live.save()
+    return live
+
+
+def proposal_reject(proposal, *, moderator):
+    from .models import ProposalState
+
+    updated = (
+        type(proposal)
+        .objects.filter(pk=proposal.pk, state=ProposalState.PENDING)
+        .update(state=ProposalState.REJECTED)
+    )
+    if not updated:
+        raise AlreadyDecided(_("This proposal was already decided."), code="already_decided")

@@ -296,9 +296,10 @@ def submission_submit(initiative: Initiative) -> Initiative:
         return initiative  # Sent already (a second click, say): nothing more to do.
     moderation.move(initiative, Initiative.State.PENDING)
     initiative.save(update_fields=["moderation_state", "updated_at"])
-    from .tasks import send_submission_received
+    from .tasks import send_new_item_notice, send_submission_received
 
     transaction.on_commit(lambda: send_submission_received.enqueue(initiative.pk))
+    transaction.on_commit(lambda: send_new_item_notice.enqueue("submission", initiative.pk))
     return initiative
 
 
@@ -452,6 +453,9 @@ def revision_propose(
         revision.save()
         _add_photos("revision", revision, photo_rows, written, RevisionImage)
         # The name to credit is part of the edit: it changes on approval.
+        from .tasks import send_new_item_notice
+
+        transaction.on_commit(lambda: send_new_item_notice.enqueue("edit", revision.pk))
         return revision
 
     return _with_files_cleaned_up(write)

@@ -7,11 +7,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from communities.lookups import resolve_organisation, resolve_place
 from communities.models import Organisation, Place
 
 from .. import moderation, permissions, services
@@ -226,9 +228,26 @@ def initiative_item(request, pk):
             else [],
             "earlier": earlier,
             "decisions": initiative.decisions.select_related("moderator", "revision"),
+            "history": _history(initiative),
+            "place_kinds": Place.Kind.choices,
+            "organisation_kinds": Organisation.Kind.choices,
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _history(obj, limit=20):
+    """Who changed what, newest first: each change against the one before."""
+    records = list(
+        obj.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    changes = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        if len(changes) == limit:
+            break
+        fields = [change.field for change in newer.diff_against(older).changes] if older else []
+        changes.append({"record": newer, "fields": fields})
+    return changes
 
 
 def _describe(data):
@@ -298,3 +317,107 @@ def revision_item(request, pk):
         },
         status=400 if form.is_bound else 200,
     )
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    """A moderator chooses whether new items are emailed to them."""
+    if request.method == "POST":
+        request.user.notify_new_items = request.POST.get("notify") == "on"
+        request.user.save(update_fields=["notify_new_items"])
+        messages.success(
+            request,
+            _("You will get an email for each new item.")
+            if request.user.notify_new_items
+            else _("You will no longer get emails about new items."),
+        )
+        return redirect("initiatives:moderation-notifications")
+    return render(request, "moderation/notifications.html")
+
+
+@moderator_required
+@require_POST
+def bulk_decide(request):
+    """Approve or reject several new submissions at once."""
+    action = request.POST.get("action")
+    message = request.POST.get("message", "")
+    ids = [int(pk) for pk in request.POST.getlist("items") if pk.isdigit()]
+    if action not in ("approve", "reject") or not ids:
+        messages.error(request, _("Choose the submissions, and approve or reject."))
+        return redirect("initiatives:moderation-queue")
+    done, refused = 0, []
+    for initiative in Initiative.objects.filter(pk__in=ids).order_by("created_at"):
+        try:
+            moderation.decide(
+                initiative,
+                moderator=request.user,
+                action=action,
+                message=message,
+                seen_state=Initiative.State.PENDING,
+            )
+            done += 1
+        except ValidationError as error:
+            refused.append(f"{initiative.title}: {' '.join(error.messages)}")
+    if done:
+        messages.success(
+            request, _("%(n)s decided; the submitters have been emailed.") % {"n": done}
+        )
+    for problem in refused:
+        messages.error(request, problem)
+    return redirect("initiatives:moderation-queue")
+
+
+@moderator_required
+@require_POST
+def merge(request, pk):
+    """Mark a submission as a duplicate of an initiative already listed."""
+    duplicate = get_object_or_404(Initiative, pk=pk)
+    into = Initiative.objects.filter(slug=request.POST.get("into", "")).first()
+    if into is None:
+        messages.error(request, _("Choose the initiative it duplicates."))
+        return redirect("initiatives:moderation-initiative", pk=pk)
+    try:
+        moderation.merge_duplicate(
+            duplicate, into=into, moderator=request.user, message=request.POST.get("message", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("initiatives:moderation-initiative", pk=pk)
+    messages.success(
+        request,
+        _("Merged into “%(title)s”; the submitter has been emailed.") % {"title": into.title},
+    )
+    return redirect("initiatives:moderation-queue")
+
+
+@moderator_required
+@require_POST
+def proposal_decide(request, kind, pk):
+    """Accept or reject a proposed new place or organisation."""
+    from ..models import ProposedOrganisation, ProposedPlace
+
+    models = {"place": ProposedPlace, "organisation": ProposedOrganisation}
+    if kind not in models:
+        raise Http404
+    model = models[kind]
+    proposal = get_object_or_404(model, pk=pk)
+    try:
+        if request.POST.get("action") == "accept":
+            existing = None
+            name = request.POST.get("existing", "").strip()
+            if name:
+                existing = (resolve_place if kind == "place" else resolve_organisation)(name)
+            moderation.proposal_accept(
+                proposal,
+                moderator=request.user,
+                existing=existing,
+                kind=request.POST.get("kind", "other"),
+            )
+            messages.success(request, _("Accepted: “%(name)s”.") % {"name": proposal.name})
+        else:
+            moderation.proposal_reject(proposal, moderator=request.user)
+            messages.success(request, _("Rejected: “%(name)s”.") % {"name": proposal.name})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("initiatives:moderation-initiative", pk=proposal.initiative_id)
