@@ -149,5 +149,5 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
     client.force_login(moderator)
     for n in range(12):
         make_initiative(f"Waiting {n}", places=[england], themes=[theme], state=State.PENDING)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         assert client.get("/moderation/").status_code == 200

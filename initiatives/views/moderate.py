@@ -17,7 +17,13 @@ from communities.lookups import resolve_organisation, resolve_place
 from communities.models import Organisation, Place
 
 from .. import moderation, permissions, services
-from ..models import Initiative, InitiativeRevision, Theme
+from ..models import (
+    Initiative,
+    InitiativeRevision,
+    ProposedOrganisation,
+    ProposedPlace,
+    Theme,
+)
 from ..similar import similar_initiatives
 
 QUEUE_LIMIT = 100
@@ -100,7 +106,20 @@ def queue(request):
     if place:
         submissions = submissions.in_place(place)
         edits = edits.filter(initiative__in=Initiative.objects.in_place(place).values("pk"))
-    counts = {"new": submissions.count(), "edit": edits.count()}
+    from ..reports import open_reports
+
+    reports = open_reports()
+    if theme:
+        reports = reports.filter(initiative__in=Initiative.objects.with_theme(theme).values("pk"))
+    if place:
+        reports = reports.filter(initiative__in=Initiative.objects.in_place(place).values("pk"))
+    counts = {
+        "new": submissions.count(),
+        "edit": edits.count(),
+        "report": reports.count(),
+        "proposal": ProposedPlace.objects.filter(state="pending").count()
+        + ProposedOrganisation.objects.filter(state="pending").count(),
+    }
     items = []
     if kind in ("", "new"):
         items += [
@@ -121,6 +140,17 @@ def queue(request):
             for r in edits.select_related("initiative", "proposed_by").order_by("created_at")[
                 :QUEUE_LIMIT
             ]
+        ]
+    if kind in ("", "report"):
+        items += [
+            {
+                "kind": "report",
+                "report": r,
+                "initiative": r.initiative,
+                "at": r.created_at,
+                "by": None,
+            }
+            for r in reports[:QUEUE_LIMIT]
         ]
     items.sort(key=lambda item: item["at"])
     return render(

@@ -86,6 +86,7 @@ def site(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("load_demo_data", verbosity=0)
+        _make_staff()
         server = LiveServer("localhost")
         try:
             yield server.url
@@ -94,6 +95,31 @@ def site(django_db_setup, django_db_blocker):
             call_command("flush", interactive=False, verbosity=0)
             # Leave no session open on the test database, so that it can be dropped.
             connections.close_all()
+
+
+STAFF_PASSWORD = "a-long-staff-password-42"
+MODERATOR = "moderator@example.org"
+CURATOR = "curator@example.org"
+
+
+def _make_staff():
+    """A moderator and a curator, who sign in through the pages."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    for email, group in ((MODERATOR, "Moderators"), (CURATOR, "Curators")):
+        user = get_user_model().objects.create_user(email, STAFF_PASSWORD, is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+
+
+def sign_in(page, email, password=STAFF_PASSWORD):
+    page.goto("/account/login/")
+    page.locator("#id_login").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/account/login/" not in url)
 
 
 class PageProblems(list):
