@@ -53,3 +53,25 @@ def context(request):
 def can_import(user) -> bool:
     """Importing a list can publish at once: a moderator's power."""
     return can_moderate(user)
+
+
+def required(check):
+    """A view decorator: anonymous visitors are sent to sign in; a signed-in
+    person for whom `check(user)` is false gets 403."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -77,3 +77,17 @@ def places(england):
             "West Midlands", kind="region", parent=england, latitude=52.48, longitude=-1.89
         ),
     }
+
+
+@pytest.fixture
+def moderator(db):
+    from tests.submissions import staff_member
+
+    return staff_member("moderator@example.org", "Moderators")
+
+
+@pytest.fixture
+def curator(db):
+    from tests.submissions import staff_member
+
+    return staff_member("curator@example.org", "Curators")

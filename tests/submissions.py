@@ -50,3 +50,14 @@ def form_data(*, themes, place, seconds_ago=10, **overrides):
         data[f"org-{n}-role"] = "lead"
     data.update(overrides)
     return data
+
+
+def staff_member(email, group):
+    """A member of staff with a confirmed address, in one of the role groups."""
+    from django.contrib.auth.models import Group
+
+    user = verified_user(email)
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=group))
+    return user

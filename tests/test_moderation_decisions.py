@@ -16,17 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moderator(db):
-    from django.contrib.auth.models import Group
-
-    user = verified_user("moderator@example.org")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
 def submitter(db):
     return verified_user("submitter@example.org")
 

@@ -1,7 +1,6 @@
 """Moderators work through the queue at /moderation/; nobody else reaches it."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
 from initiatives.services import live_entry_data
@@ -10,24 +9,6 @@ from tests.submissions import verified_user
 
 State = Initiative.State
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moderator(db):
-    user = verified_user("moderator@example.org")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
-def curator(db):
-    user = verified_user("curator@example.org")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 @pytest.fixture

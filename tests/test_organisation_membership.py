@@ -3,8 +3,6 @@ the admin, and the person is told by email. Approved members submit on the
 organisation's behalf."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from communities.models import Membership
@@ -29,15 +27,6 @@ def organisation(db):
 @pytest.fixture
 def officer(db):
     return verified_user("officer@example.org")
-
-
-@pytest.fixture
-def moderator(db):
-    user = get_user_model().objects.create_user(
-        "moderator@example.org", "a-long-password-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 @pytest.fixture

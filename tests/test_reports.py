@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moderator(db):
-    user = verified_user("moderator@example.org")
-    user.is_staff = True
-    user.save()
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
 def other_moderator(db):
     user = verified_user("other-moderator@example.org")
     user.is_staff = True

@@ -1,12 +1,9 @@
 """The moderation queue: what waits for a moderator, each item in full, and
 the decision on it."""
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -29,16 +26,7 @@ from ..similar import similar_initiatives
 QUEUE_LIMIT = 100
 
 
-def moderator_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not permissions.can_moderate(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+moderator_required = permissions.required(permissions.can_moderate)
 
 
 class DecisionForm(forms.Form):
