@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -8,7 +9,7 @@ from .models import Membership, Organisation, Place
 
 
 @admin.register(Place)
-class PlaceAdmin(TreeAdmin):
+class PlaceAdmin(SimpleHistoryAdmin, TreeAdmin):
     form = movenodeform_factory(Place, exclude=["path", "depth", "numchild"])
     list_display = ("name", "kind", "gss_code", "slug")
     list_filter = ("kind",)
@@ -17,7 +18,7 @@ class PlaceAdmin(TreeAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ("name", "kind", "website")
     list_filter = ("kind",)
     search_fields = ("name", "slug", "description")

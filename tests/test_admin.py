@@ -108,3 +108,19 @@ def test_residents_cannot_open_the_admin(client, resident):
     client.force_login(resident)
     response = client.get("/admin/initiatives/initiative/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_staff_see_who_changed_a_place_an_organisation_and_an_initiative(
+    client, staff, published, england
+):
+    from tests.factories import make_organisation
+
+    organisation = make_organisation("Bristol Energy Network")
+    client.force_login(staff)
+    for obj in (published, england, organisation):
+        obj.save()
+        meta = obj._meta
+        url = f"/admin/{meta.app_label}/{meta.model_name}/{obj.pk}/history/"
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert obj.history.count() >= 1

@@ -132,3 +132,16 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
         make_initiative(f"Waiting {n}", places=[england], themes=[theme], state=State.PENDING)
     with django_assert_max_num_queries(18):
         assert client.get("/moderation/").status_code == 200
+
+
+def test_proposed_places_and_organisations_are_in_the_queue(client, moderator, places, theme):
+    from initiatives.models import ProposedOrganisation, ProposedPlace
+
+    live = make_initiative("Repair cafe", places=[places["bristol"]], themes=[theme])
+    ProposedPlace.objects.create(initiative=live, name="Shirehampton", within=places["bristol"])
+    ProposedOrganisation.objects.create(initiative=live, name="Fixers Bristol")
+    client.force_login(moderator)
+    page = client.get("/moderation/?kind=proposal").text
+    assert "Shirehampton" in page and "Fixers Bristol" in page
+    assert f'href="/moderation/initiatives/{live.pk}/"' in page
+    assert "2 proposed places and organisations" in page

@@ -226,3 +226,44 @@ def test_every_change_is_in_the_history_with_who_made_it(client, england, theme,
     assert latest.history_user == moderator
     page = client.get(f"/moderation/initiatives/{pending.pk}/").text
     assert "History of changes" in page and "moderation_state" in page
+
+
+def test_possible_duplicates_are_found_by_similar_titles_near_the_same_place(
+    client, places, theme, moderator
+):
+    from django.db import connection
+
+    solar = make_initiative(
+        "Lawrence Weston community solar farm",
+        places=[places["lawrence-weston"]],
+        themes=[theme],
+    )
+    make_initiative("Bath community solar farm", places=[places["bath"]], themes=[theme])
+    # A misspelt title: trigrams on PostgreSQL see through it; on SQLite
+    # the words in common ("solar") are enough.
+    typo = make_initiative(
+        "Lawrence Westen solar farme",
+        places=[places["lawrence-weston"]],
+        themes=[theme],
+        state=State.PENDING,
+    )
+    unrelated = make_initiative(
+        "Knitting circle",
+        places=[places["lawrence-weston"]],
+        themes=[theme],
+        state=State.PENDING,
+    )
+    client.force_login(moderator)
+    page = client.get(f"/moderation/initiatives/{typo.pk}/").text
+    assert f'value="{solar.slug}"' in page
+    assert "Bath community solar farm" not in page  # another place
+    assert (
+        f'value="{solar.slug}"' not in client.get(f"/moderation/initiatives/{unrelated.pk}/").text
+    )
+    if connection.vendor == "postgresql":
+        from initiatives.similar import similar_initiatives
+
+        # (Read afresh: adding Bath beside Bristol renumbered the tree's paths.)
+        lawrence_weston = Place.objects.get(slug="lawrence-weston")
+        found = similar_initiatives("Lawrance Weston comunity solar", lawrence_weston)
+        assert [i.pk for i in found] == [solar.pk]

@@ -140,6 +140,29 @@ def queue(request):
             }
             for r in reports[:QUEUE_LIMIT]
         ]
+    if kind in ("", "proposal"):
+        for model in (ProposedPlace, ProposedOrganisation):
+            proposals = model.objects.filter(state="pending").select_related(
+                "initiative", "proposed_by"
+            )
+            if theme:
+                proposals = proposals.filter(
+                    initiative__in=Initiative.objects.with_theme(theme).values("pk")
+                )
+            if place:
+                proposals = proposals.filter(
+                    initiative__in=Initiative.objects.in_place(place).values("pk")
+                )
+            items += [
+                {
+                    "kind": "proposal",
+                    "proposal": p,
+                    "initiative": p.initiative,
+                    "at": p.created_at,
+                    "by": p.proposed_by,
+                }
+                for p in proposals.order_by("created_at")[:QUEUE_LIMIT]
+            ]
     items.sort(key=lambda item: item["at"])
     return render(
         request,
