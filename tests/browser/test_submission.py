@@ -61,7 +61,7 @@ def test_a_new_resident_signs_up_and_submits_an_initiative_with_a_photo_and_a_pi
 
     page.get_by_role("link", name="Add an initiative").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Add an initiative")
-    page.get_by_label("Name of the initiative").fill("Lawrence Weston pantry")
+    page.get_by_label("Name of the initiative").fill("Lawrence Weston larder")
     page.get_by_label("Summary").fill("Residents share surplus food twice a week.")
     page.get_by_label("What it does").fill("Volunteers collect surplus food from shops.")
     page.get_by_label("Food", exact=True).check()
@@ -90,12 +90,12 @@ def test_a_new_resident_signs_up_and_submits_an_initiative_with_a_photo_and_a_pi
     expect(page.locator(".panel--confirmation")).to_contain_text("we have your submission")
     assert any(email in m.to and "We have your submission" in m.subject for m in mail.outbox)
     page.get_by_role("link", name="See your submissions").click()
-    entry = page.locator(".submission", has_text="Lawrence Weston pantry")
+    entry = page.locator(".submission", has_text="Lawrence Weston larder")
     expect(entry.locator(".state")).to_have_text("Waiting for moderation")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=Path(SCREENSHOTS, "my-submissions-375.png"), full_page=True)
 
-    initiative = Initiative.objects.get(title="Lawrence Weston pantry")
+    initiative = Initiative.objects.get(title="Lawrence Weston larder")
     assert initiative.moderation_state == Initiative.State.PENDING
     assert initiative.submitted_by.email == email
     assert (initiative.latitude, initiative.longitude) == pytest.approx((latitude, longitude))
@@ -104,7 +104,7 @@ def test_a_new_resident_signs_up_and_submits_an_initiative_with_a_photo_and_a_pi
     assert not stored.getexif(), "the stored photo keeps no EXIF"
 
     # Not public: not in the list, and its page does not exist.
-    page.goto("/initiatives/?q=pantry")
+    page.goto("/initiatives/?q=larder")
     expect(page.locator("#results-heading")).to_have_text("0 initiatives")
     response = page.goto(f"/initiatives/{initiative.slug}/")
     assert response.status == 404
