@@ -5,11 +5,11 @@ import re
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from communities.models import Place
 
-from .models import TOP_LEVEL_DEPTH, Initiative
+from .models import TOP_LEVEL_DEPTH, Initiative, InitiativeOrganisation, InitiativePlace
 
 MIN_SIMILARITY = 0.35
 # Words too common in initiatives' names to mean two are alike.
@@ -58,8 +58,22 @@ def area_around(place: Place) -> Place:
     return Place.objects.get_parent(place) or place
 
 
-def similar_initiatives(title: str, place: Place, *, exclude_pk=None, limit: int = 5):
-    candidates = Initiative.objects.published().in_place(area_around(place))
+def similar_initiatives(
+    title: str, place: Place, *, organisations=(), exclude_pk=None, limit: int = 5
+):
+    """Published initiatives with a title like `title`, in or around `place`
+    or involving one of `organisations`."""
+    area = area_around(place)
+    near = Exists(
+        InitiativePlace.objects.filter(initiative=OuterRef("pk"), place__path__startswith=area.path)
+    )
+    if organisations:
+        near |= Exists(
+            InitiativeOrganisation.objects.filter(
+                initiative=OuterRef("pk"), organisation__in=list(organisations)
+            )
+        )
+    candidates = Initiative.objects.published().filter(near)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
     if connection.vendor == "postgresql":

@@ -267,3 +267,32 @@ def test_possible_duplicates_are_found_by_similar_titles_near_the_same_place(
         lawrence_weston = Place.objects.get(slug="lawrence-weston")
         found = similar_initiatives("Lawrance Weston comunity solar", lawrence_weston)
         assert [i.pk for i in found] == [solar.pk]
+
+
+def test_a_possible_duplicate_elsewhere_is_found_through_a_shared_organisation(
+    client, places, theme, moderator
+):
+    trust = make_organisation("Ambition Lawrence Weston")
+    listed = make_initiative(
+        "Lawrence Weston community solar farm",
+        places=[places["bath"]],
+        themes=[theme],
+        organisations=[(trust, "lead")],
+    )
+    pending = make_initiative(
+        "Lawrence Weston solar farm",
+        places=[places["west-midlands"]],
+        themes=[theme],
+        organisations=[(trust, "partner")],
+        state=State.PENDING,
+    )
+    client.force_login(moderator)
+    page = client.get(f"/moderation/initiatives/{pending.pk}/").text
+    assert f'value="{listed.slug}"' in page
+
+
+def test_moderators_find_the_moderation_page_from_an_initiative(client, published, moderator):
+    assert "Moderate this initiative" not in client.get(published.get_absolute_url()).text
+    client.force_login(moderator)
+    page = client.get(published.get_absolute_url()).text
+    assert f'href="/moderation/initiatives/{published.pk}/"' in page

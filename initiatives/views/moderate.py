@@ -264,7 +264,14 @@ def initiative_item(request, pk):
             "initiative": initiative,
             "form": form,
             "primary_place": primary,
-            "duplicates": similar_initiatives(initiative.title, primary, exclude_pk=initiative.pk)
+            "duplicates": similar_initiatives(
+                initiative.title,
+                primary,
+                organisations=[
+                    link.organisation for link in initiative.initiative_organisations.all()
+                ],
+                exclude_pk=initiative.pk,
+            )
             if primary
             else [],
             "earlier": earlier,
