@@ -79,9 +79,9 @@ def bar_chart(
         bars=SafeString("".join(bars)),
     )
     table = format_html(
-        '<table class="table visually-hidden"><caption>{}</caption>'
+        '<div class="visually-hidden"><table class="table"><caption>{}</caption>'
         '<thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
-        "<tbody>{}</tbody></table>",
+        "<tbody>{}</tbody></table></div>",
         title,
         label_header or _("Item"),
         value_header or _("Number"),

@@ -150,3 +150,37 @@ def test_a_curator_builds_a_collection_that_appears_on_its_public_page(make_page
     curator.get_by_role("button", name="Feature it on the home page").click()
     visitor.goto("/")
     expect(featured).to_be_visible()
+
+
+def test_the_staff_pages_and_the_report_form_are_accessible(make_page):
+    from tests.browser.test_accessibility import audit
+
+    pages = {
+        MODERATOR: [
+            "/moderation/",
+            "/moderation/dashboard/",
+            "/moderation/import/",
+            "/moderation/notifications/",
+        ],
+        CURATOR: [
+            "/curation/",
+            "/curation/collections/new/",
+            "/curation/merge/places/",
+            "/collections/",
+        ],
+        None: [f"{SOLAR_PAGE}report/"],
+    }
+    for who, paths in pages.items():
+        for width in (375, 1280):
+            page = make_page(width=width)
+            if who:
+                sign_in(page, who)
+            for path in paths:
+                page.goto(path)
+                violations = audit(page)
+                assert not violations, f"{path} at {width} px:\n" + "\n".join(violations)
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{path} is {overflow} px too wide at {width} px"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.goto(f"{SOLAR_PAGE}report/")
+    page.screenshot(path=Path(SCREENSHOTS, "report-1280.png"), full_page=True)
