@@ -145,3 +145,24 @@ def test_proposed_places_and_organisations_are_in_the_queue(client, moderator, p
     assert "Shirehampton" in page and "Fixers Bristol" in page
     assert f'href="/moderation/initiatives/{live.pk}/"' in page
     assert "2 proposed places and organisations" in page
+
+
+def test_an_organisation_member_cannot_reach_moderation_either(client, pending):
+    from communities.models import Membership
+    from tests.factories import make_organisation
+
+    member = verified_user("officer@example.org")
+    Membership.objects.create(
+        user=member,
+        organisation=make_organisation("Bristol City Council", kind="council"),
+        state=Membership.State.APPROVED,
+    )
+    client.force_login(member)
+    for url in [*urls(pending), "/moderation/dashboard/", "/moderation/import/"]:
+        assert client.get(url).status_code == 403, url
+    assert (
+        client.post("/moderation/decide/", {"action": "approve", "items": [pending.pk]}).status_code
+        == 403
+    )
+    pending.refresh_from_db()
+    assert pending.moderation_state == State.PENDING
