@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "accounts",
+    "django.contrib.sitemaps",
     "simple_history",
     "communities",
     "initiatives",

@@ -1,10 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from initiatives.sitemaps import SITEMAPS
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("", include("communities.urls")),
     path("", include("initiatives.urls")),
     path("account/", include("allauth.urls")),

@@ -1,8 +1,14 @@
 from django.urls import path
 
+from .feeds import feed_views
 from .views import account, browse, curate, dashboard, importing, moderate, reports, submit
 
 app_name = "initiatives"
+
+site_rss, site_atom = feed_views()
+place_rss, place_atom = feed_views("place")
+theme_rss, theme_atom = feed_views("theme")
+organisation_rss, organisation_atom = feed_views("organisation")
 
 # People link to these: they are part of the product, so keep them stable.
 urlpatterns = [
@@ -13,6 +19,15 @@ urlpatterns = [
     path("initiatives/submit/<int:pk>/done/", submit.submit_done, name="submit-done"),
     path("initiatives/<slug:slug>/", browse.initiative_detail, name="detail"),
     path("initiatives/<slug:slug>/report/", reports.report_create, name="report"),
+    path("feeds/initiatives.rss", site_rss, name="feed-rss"),
+    path("feeds/initiatives.atom", site_atom, name="feed-atom"),
+    path("places/<slug:slug>/feed.rss", place_rss, name="place-feed-rss"),
+    path("places/<slug:slug>/feed.atom", place_atom, name="place-feed-atom"),
+    path("themes/<slug:slug>/feed.rss", theme_rss, name="theme-feed-rss"),
+    path("themes/<slug:slug>/feed.atom", theme_atom, name="theme-feed-atom"),
+    path("organisations/<slug:slug>/feed.rss", organisation_rss, name="organisation-feed-rss"),
+    path("organisations/<slug:slug>/feed.atom", organisation_atom, name="organisation-feed-atom"),
+    path("robots.txt", browse.robots_txt, name="robots"),
     path("places/", browse.place_index, name="place-index"),
     path("places/<slug:slug>/", browse.place_detail, name="place-detail"),
     path("themes/", browse.theme_index, name="theme-index"),

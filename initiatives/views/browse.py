@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -245,9 +245,13 @@ def initiative_related(initiative, limit=RELATED):
     return candidates.for_cards()[:limit]
 
 
-def _subject_page(request, initiatives, template, context):
+def _subject_page(request, initiatives, template, context, *, kind, slug):
     """A place, theme or organisation page: what it is, then its initiatives."""
     page = _paginate(request, initiatives.for_cards().order_by("-published_at", "-pk"))
+    context["feeds"] = {
+        "rss": reverse(f"initiatives:{kind}-feed-rss", args=[slug]),
+        "atom": reverse(f"initiatives:{kind}-feed-atom", args=[slug]),
+    }
     # The map shows what the page lists: the same filter, as a query string.
     context["map_config"]["query"] = context["filter_query"]
     return render(request, template, {**context, "page": page})
@@ -290,6 +294,8 @@ def place_detail(request, slug):
                 zoom=geo.zoom_for_kind(place.kind),
             ),
         },
+        kind="place",
+        slug=place.slug,
     )
 
 
@@ -321,6 +327,8 @@ def theme_detail(request, slug):
             "subthemes": theme.children.order_by("name"),
             "map_config": _map_config(),
         },
+        kind="theme",
+        slug=theme.slug,
     )
 
 
@@ -369,6 +377,8 @@ def organisation_detail(request, slug):
             "map_config": _map_config(),
             "roles": dict(InitiativeOrganisation.Role.choices),
         },
+        kind="organisation",
+        slug=organisation.slug,
     )
 
 
@@ -421,3 +431,22 @@ def initiatives_geojson(request):
 @require_safe
 def accessibility(request):
     return render(request, "accessibility.html")
+
+
+# Pages that are private, or that only lead to the same content again.
+ROBOTS_DISALLOW = (
+    "/account/",
+    "/moderation/",
+    "/curation/",
+    "/initiatives/submit/",
+    "/api/",
+)
+
+
+@require_safe
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    if settings.ADMIN_URL:
+        lines.append(f"Disallow: /{settings.ADMIN_URL}")
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
