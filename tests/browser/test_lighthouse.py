@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 TIMEOUT = 120  # seconds for one Lighthouse run, which takes about 15.
+LIGHTHOUSE_RUNS = 3  # at most, when a run misses a budget
 
 PAGES = {
     "home": "/",
@@ -165,17 +166,19 @@ def test_page_is_accessible_and_fast_on_a_phone(site, path, tmp_path):
     if not os.access(LIGHTHOUSE, os.X_OK):
         pytest.fail("Lighthouse is not installed: run `make node_modules` (npm ci)")
     url = site + path
-    report = run_lighthouse_with_retry(url, tmp_path / "first.json")
-    judged = "one run"
-    if metric_failures(report):
-        # Lighthouse simulates a slow phone from one real page load, and the
-        # simulation follows that load's variations (another process taking
-        # the CPU for a moment is enough): a metric close to its budget can
-        # miss it on one run and not on the next. Judging the better of two
-        # runs keeps that noise out without loosening the budgets; a page
-        # that really misses one misses it twice.
-        second = run_lighthouse_with_retry(url, tmp_path / "second.json")
-        report = min(report, second, key=shortfall)
-        judged = "the better of two runs"
+    report = run_lighthouse_with_retry(url, tmp_path / "run-1.json")
+    runs = 1
+    # Lighthouse simulates a slow phone from one real page load, and the
+    # simulation follows that load's variations (another process taking the
+    # CPU for a moment is enough: on a two-core machine running the rest of
+    # the suite, total blocking time moves by tens of milliseconds): a metric
+    # close to its budget can miss it on one run and not on the next. Judging
+    # the best of up to three runs keeps that noise out without loosening the
+    # budgets; a page that really misses one misses it every time.
+    while metric_failures(report) and runs < LIGHTHOUSE_RUNS:
+        runs += 1
+        again = run_lighthouse_with_retry(url, tmp_path / f"run-{runs}.json")
+        report = min(report, again, key=shortfall)
+    judged = "one run" if runs == 1 else f"the best of {runs} runs"
     failures = accessibility_failures(report) + metric_failures(report)
     assert not failures, f"Lighthouse on {path} ({judged}):\n" + "\n".join(failures)
