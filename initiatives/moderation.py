@@ -68,13 +68,18 @@ class AlreadyDecided(ValidationError):
     """Someone else decided the item between the moment it was shown and now."""
 
 
-def _already_decided(decisions) -> AlreadyDecided:
-    last = decisions.select_related("moderator").first()
-    who = str(last.moderator) if last and last.moderator else _("another moderator")
+def already_decided(by=None) -> AlreadyDecided:
+    """The refusal a moderator gets when `by` (a user) decided first."""
+    who = str(by) if by else _("another moderator")
     return AlreadyDecided(
         _("This was already decided by %(who)s: nothing more was done.") % {"who": who},
         code="already_decided",
     )
+
+
+def already_decided_on(decisions) -> AlreadyDecided:
+    last = decisions.select_related("moderator").first()
+    return already_decided(last.moderator if last else None)
 
 
 def _check_message(action: str, message: str) -> None:
@@ -108,7 +113,7 @@ def decide(
     with transaction.atomic():
         live = Initiative.objects.select_for_update().get(pk=initiative.pk)
         if live.moderation_state != (seen_state or initiative.moderation_state):
-            raise _already_decided(live.decisions.filter(revision=None))
+            raise already_decided_on(live.decisions.filter(revision=None))
         from_state = live.moderation_state
         move(live, ACTIONS[action])
         live.save(update_fields=["moderation_state", "published_at", "updated_at"])
@@ -161,7 +166,7 @@ def decide_revision(
     with transaction.atomic():
         live = InitiativeRevision.objects.select_for_update().get(pk=revision.pk)
         if live.state != (seen_state or revision.state):
-            raise _already_decided(live.decisions.all())
+            raise already_decided_on(live.decisions.all())
         to_state = REVISION_ACTIONS[action]
         if to_state not in REVISION_TRANSITIONS[live.state]:
             raise IllegalTransition(_("This edit cannot be decided now."))
@@ -196,12 +201,12 @@ def merge_duplicate(duplicate, *, into, moderator, message: str = "", note: str 
     from django.db import transaction
 
     from .models import (
-        InitiativeImage,
         InitiativeOrganisation,
         InitiativePlace,
         InitiativeSource,
         ModerationDecision,
     )
+    from .services import copy_photos
     from .tasks import send_decision
 
     if duplicate.pk == into.pk:
@@ -210,7 +215,7 @@ def merge_duplicate(duplicate, *, into, moderator, message: str = "", note: str 
         live = Initiative.objects.select_for_update().get(pk=duplicate.pk)
         target = Initiative.objects.select_for_update().get(pk=into.pk)
         if live.duplicate_of_id:
-            raise _already_decided(live.decisions.filter(revision=None))
+            raise already_decided_on(live.decisions.filter(revision=None))
         to_state = State.ARCHIVED if live.moderation_state == State.PUBLISHED else State.REJECTED
         if not can_move(live.moderation_state, to_state):
             raise IllegalTransition(_("This initiative cannot be merged now."))
@@ -245,20 +250,7 @@ def merge_duplicate(duplicate, *, into, moderator, message: str = "", note: str 
                 quote=source.quote,
                 position=position + offset,
             )
-        position = target.images.count()
-        for offset, image in enumerate(live.images.all()):
-            InitiativeImage.objects.create(
-                initiative=target,
-                image=image.image.name,
-                card=image.card.name,
-                large=image.large.name,
-                width=image.width,
-                height=image.height,
-                alt_text=image.alt_text,
-                caption=image.caption,
-                credit=image.credit,
-                position=position + offset,
-            )
+        copy_photos(live.images.all(), to=target)
         from_state = live.moderation_state
         move(live, to_state)
         live.duplicate_of = target

@@ -56,11 +56,7 @@ def report_create(*, initiative: Initiative, reason: str, details: str, email: s
 
 
 def already_decided(report: Report) -> moderation.AlreadyDecided:
-    who = str(report.decided_by) if report.decided_by else _("another moderator")
-    return moderation.AlreadyDecided(
-        _("This was already decided by %(who)s: nothing more was done.") % {"who": who},
-        code="already_decided",
-    )
+    return moderation.already_decided(report.decided_by)
 
 
 def report_decide(

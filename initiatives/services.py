@@ -233,6 +233,27 @@ def _add_photos(owner_field: str, owner, rows, written: list[str], model) -> Non
         photo.save()
 
 
+def copy_photos(photos_, *, to: Initiative) -> None:
+    """Add photos (an edit's, or another initiative's) to `to`, after its own;
+    the rows share the stored files."""
+    position = to.images.count()
+    InitiativeImage.objects.bulk_create(
+        InitiativeImage(
+            initiative=to,
+            image=photo.image.name,
+            card=photo.card.name,
+            large=photo.large.name,
+            width=photo.width,
+            height=photo.height,
+            alt_text=photo.alt_text,
+            caption=getattr(photo, "caption", ""),
+            credit=getattr(photo, "credit", ""),
+            position=position + offset,
+        )
+        for offset, photo in enumerate(photos_)
+    )
+
+
 def _remove_photos(images) -> None:
     """Delete photo rows, and their files once the transaction has committed."""
     images = list(images)
@@ -489,16 +510,7 @@ def revision_apply(revision: InitiativeRevision) -> Initiative:
         _save_proposals(live, revision.proposed_by, entry, data.get("proposed_organisations", []))
         _save_source(live, data)
         _remove_photos(live.images.filter(pk__in=data.get("remove_photos", [])))
-        position = live.images.count()
-        for offset, image in enumerate(revision.images.all()):
-            InitiativeImage.objects.create(
-                initiative=live,
-                image=image.image.name,
-                card=image.card.name,
-                large=image.large.name,
-                alt_text=image.alt_text,
-                position=position + offset,
-            )
+        copy_photos(revision.images.all(), to=live)
         if revision.proposed_by is not None:
             _remember_credit_name(revision.proposed_by, data)
         revision.state = InitiativeRevision.State.APPROVED

@@ -179,3 +179,26 @@ def test_an_edit_sent_back_for_changes_leaves_the_live_page_alone(
     live.refresh_from_db()
     assert live.title != "Renamed"
     assert InitiativeRevision.objects.get().state == "changes_requested"
+
+
+def test_photos_of_an_approved_edit_join_the_initiative_with_their_size(
+    england, theme, submitter, moderator
+):
+    from initiatives.models import RevisionImage
+    from initiatives.services import live_entry_data
+
+    live = submission(State.PUBLISHED, england, theme, submitter)
+    revision = InitiativeRevision.objects.create(
+        initiative=live, proposed_by=submitter, data=live_entry_data(live)
+    )
+    RevisionImage.objects.create(
+        revision=revision,
+        image="initiatives/shed.jpg",
+        alt_text="The shed",
+        width=800,
+        height=600,
+    )
+    moderation.decide_revision(revision, moderator=moderator, action="approve")
+    image = live.images.get()
+    assert (image.image.name, image.alt_text) == ("initiatives/shed.jpg", "The shed")
+    assert (image.width, image.height) == (800, 600)

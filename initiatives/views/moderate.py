@@ -184,12 +184,7 @@ def _decide(request, form, decide, item, redirect_to, current_state):
     if seen and seen != current_state:
         # Decided by someone else since this moderator opened it: say so
         # rather than judging the form against choices that have changed.
-        last = item.decisions.select_related("moderator").first()
-        who = str(last.moderator) if last and last.moderator else _("another moderator")
-        messages.error(
-            request,
-            _("This was already decided by %(who)s: nothing more was done.") % {"who": who},
-        )
+        messages.error(request, moderation.already_decided_on(item.decisions.all()).messages[0])
         return redirect(redirect_to)
     if not form.is_valid():
         return None
