@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -61,6 +63,11 @@ class Place(MP_Node):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    # The identifier that other systems keep (the API, Open Referral UK):
+    # it never changes, whatever happens to the slug.
+    uuid = models.UUIDField(
+        _("public identifier"), default=uuid4, unique=True, editable=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     gss_code = models.CharField(
         _("ONS GSS code"),
@@ -128,6 +135,11 @@ class Organisation(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    # The identifier that other systems keep (the API, Open Referral UK):
+    # it never changes, whatever happens to the slug.
+    uuid = models.UUIDField(
+        _("public identifier"), default=uuid4, unique=True, editable=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)

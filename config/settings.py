@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "accounts",
     "django.contrib.sitemaps",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "communities",
     "initiatives",
 ]
@@ -244,6 +247,44 @@ MAP_TILE_ATTRIBUTION = env.str(
 )
 # Above this many initiatives in view, the GeoJSON endpoint sends clusters.
 MAP_CLUSTER_THRESHOLD = env.int("MAP_CLUSTER_THRESHOLD", default=2000)
+
+# Open data: the licence of everything the site publishes, named in the
+# API's description, the exports' headers and the open data page.
+DATA_LICENCE_NAME = env.str("DATA_LICENCE_NAME", default="Creative Commons Attribution 4.0")
+DATA_LICENCE_SHORT = env.str("DATA_LICENCE_SHORT", default="CC BY 4.0")
+DATA_LICENCE_URL = env.str(
+    "DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
+DATA_ATTRIBUTION = env.str("DATA_ATTRIBUTION", default=f"{SITE_NAME} contributors")
+
+# The read-only API (Django REST framework): anyone may read it, nobody
+# writes through it, and it answers in JSON only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_RATE", default="600/minute")},
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come with the site (drf-spectacular-sidecar), not
+    # from a CDN; the split view keeps its script out of the page, so the
+    # Content Security Policy needs no exception.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "LICENSE": {"name": DATA_LICENCE_NAME, "url": DATA_LICENCE_URL},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
 
 # Submissions: how many an hour from one account and from one address.
 SUBMISSIONS_PER_USER_PER_HOUR = env.int("SUBMISSIONS_PER_USER_PER_HOUR", default=10)

@@ -14,6 +14,7 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),
+    path("api/", include("initiatives.api.urls")),
     path("", include("communities.urls")),
     path("", include("initiatives.urls")),
     path("account/", include("allauth.urls")),

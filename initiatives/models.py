@@ -1,3 +1,5 @@
+from uuid import uuid4
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -46,6 +48,11 @@ class Theme(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    # The identifier that other systems keep (the API, Open Referral UK):
+    # it never changes, whatever happens to the slug.
+    uuid = models.UUIDField(
+        _("public identifier"), default=uuid4, unique=True, editable=False
+    )
     description = models.TextField(_("description"), blank=True)
     parent = models.ForeignKey(
         "self",
@@ -211,6 +218,11 @@ class Initiative(models.Model):
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    # The identifier that other systems keep (the API, Open Referral UK):
+    # it never changes, whatever happens to the slug.
+    uuid = models.UUIDField(
+        _("public identifier"), default=uuid4, unique=True, editable=False
+    )
     summary = models.CharField(
         _("summary"), max_length=280, help_text=_("One or two sentences, shown on cards.")
     )
@@ -367,6 +379,10 @@ class Initiative(models.Model):
             models.Index(fields=["latitude", "longitude"], name="initiative_location_idx"),
             # Moderation queue, oldest first.
             models.Index(fields=["moderation_state", "created_at"], name="initiative_queue_idx"),
+            # The API's and Open Referral's modified_after.
+            models.Index(
+                fields=["moderation_state", "updated_at"], name="initiative_modified_idx"
+            ),
         ]
 
     def __str__(self):
@@ -857,3 +873,78 @@ class CollectionItem(models.Model):
 
     def __str__(self):
         return f"{self.collection}: {self.initiative}"
+
+
+class AlertQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class Alert(models.Model):
+    """Someone following a place (with every place under it) or a theme by
+    email: once confirmed, a weekly digest of what was newly published there."""
+
+    email = models.EmailField(_("email address"))
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("place"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    theme = models.ForeignKey(
+        Theme,
+        verbose_name=_("theme"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    # The secret in the confirmation and unsubscribe links.
+    token = models.UUIDField(default=uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("asked for"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # Initiatives published up to this moment have been sent, or were
+    # published before the alert was confirmed: the next digest starts here.
+    sent_through = models.DateTimeField(_("sent up to"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last digest sent"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("email alert")
+        verbose_name_plural = _("email alerts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(place__isnull=True, theme__isnull=False)
+                | Q(place__isnull=False, theme__isnull=True),
+                name="alert_place_or_theme",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "place"],
+                condition=Q(place__isnull=False),
+                name="alert_unique_place",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "theme"],
+                condition=Q(theme__isnull=False),
+                name="alert_unique_theme",
+            ),
+        ]
+        indexes = [
+            # The weekly digest walks the confirmed alerts.
+            models.Index(
+                fields=["confirmed_at"],
+                condition=Q(confirmed_at__isnull=False),
+                name="alert_confirmed_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email}: {self.subject}"
+
+    @property
+    def subject(self):
+        return self.place or self.theme

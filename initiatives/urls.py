@@ -1,7 +1,19 @@
 from django.urls import path
 
 from .feeds import feed_views
-from .views import account, browse, curate, dashboard, importing, moderate, reports, submit
+from .views import (
+    account,
+    alerts,
+    browse,
+    curate,
+    dashboard,
+    importing,
+    moderate,
+    opendata,
+    openreferral,
+    reports,
+    submit,
+)
 
 app_name = "initiatives"
 
@@ -14,6 +26,7 @@ organisation_rss, organisation_atom = feed_views("organisation")
 urlpatterns = [
     path("", browse.home, name="home"),
     path("initiatives/", browse.initiative_list, name="list"),
+    path("initiatives/export.csv", opendata.export_csv, name="export-csv"),
     path("initiatives/submit/", submit.submit, name="submit"),
     path("initiatives/submit/<int:pk>/review/", submit.submit_review, name="submit-review"),
     path("initiatives/submit/<int:pk>/done/", submit.submit_done, name="submit-done"),
@@ -37,6 +50,39 @@ urlpatterns = [
     path("map/", browse.map_view, name="map"),
     path("api/initiatives.geojson", browse.initiatives_geojson, name="geojson"),
     path("accessibility/", browse.accessibility, name="accessibility"),
+    path("open-data/", opendata.open_data, name="open-data"),
+    path("embed/map/", opendata.embed_map, name="embed-map"),
+    path("alerts/follow/", alerts.follow, name="alert-follow"),
+    path("alerts/<uuid:token>/confirm/", alerts.confirm, name="alert-confirm"),
+    path("alerts/<uuid:token>/unsubscribe/", alerts.unsubscribe, name="alert-unsubscribe"),
+    # Open Referral UK: the standard's own paths, without trailing slashes.
+    path("openreferral/", openreferral.index, name="openreferral"),
+    path("openreferral/services", openreferral.service_list, name="or-services"),
+    path("openreferral/services/<str:id>", openreferral.service_detail, name="or-service"),
+    path(
+        "openreferral/service_at_locations",
+        openreferral.service_at_location_list,
+        name="or-service-at-locations",
+    ),
+    path(
+        "openreferral/service_at_locations/<str:id>",
+        openreferral.service_at_location_detail,
+        name="or-service-at-location",
+    ),
+    path("openreferral/organizations", openreferral.organization_list, name="or-organizations"),
+    path(
+        "openreferral/organizations/<str:id>",
+        openreferral.organization_detail,
+        name="or-organization",
+    ),
+    path("openreferral/taxonomies", openreferral.taxonomy_list, name="or-taxonomies"),
+    path("openreferral/taxonomies/<str:id>", openreferral.taxonomy_detail, name="or-taxonomy"),
+    path("openreferral/taxonomy_terms", openreferral.taxonomy_term_list, name="or-taxonomy-terms"),
+    path(
+        "openreferral/taxonomy_terms/<str:id>",
+        openreferral.taxonomy_term_detail,
+        name="or-taxonomy-term",
+    ),
     path("account/submissions/", submit.my_submissions, name="my-submissions"),
     path("account/submissions/<int:pk>/edit/", submit.submission_edit, name="submission-edit"),
     path("account/data.json", account.account_data, name="account-data"),

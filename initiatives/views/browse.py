@@ -284,6 +284,7 @@ def place_detail(request, slug):
         "initiatives/place_detail.html",
         {
             "place": place,
+            "follow": {"place": place},
             "filter_query": f"place={place.slug}",
             "empty_text": _("No published initiatives in %(place)s yet.") % {"place": place.name},
             "map_label": _("Map of initiatives in %(place)s") % {"place": place.name},
@@ -321,6 +322,7 @@ def theme_detail(request, slug):
         "initiatives/theme_detail.html",
         {
             "theme": theme,
+            "follow": {"theme": theme},
             "filter_query": f"theme={theme.slug}",
             "empty_text": _("No published initiatives have this theme yet."),
             "map_label": _("Map of initiatives about %(theme)s") % {"theme": theme.name},
