@@ -65,9 +65,7 @@ class Place(MP_Node):
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     # The identifier that other systems keep (the API, Open Referral UK):
     # it never changes, whatever happens to the slug.
-    uuid = models.UUIDField(
-        _("public identifier"), default=uuid4, unique=True, editable=False
-    )
+    uuid = models.UUIDField(_("public identifier"), default=uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     gss_code = models.CharField(
         _("ONS GSS code"),
@@ -137,9 +135,7 @@ class Organisation(models.Model):
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     # The identifier that other systems keep (the API, Open Referral UK):
     # it never changes, whatever happens to the slug.
-    uuid = models.UUIDField(
-        _("public identifier"), default=uuid4, unique=True, editable=False
-    )
+    uuid = models.UUIDField(_("public identifier"), default=uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)

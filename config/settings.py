@@ -274,6 +274,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": (
+        "Read-only access to every published initiative on the map, and to the places, "
+        "organisations, themes and collections they name. No key is needed, and any site "
+        "may call it from the browser (CORS). Identifiers (`id`) never change; slugs may, "
+        "and both work in URLs. Lists are paginated (`page`, `page_size` up to 100).\n\n"
+        f"**Licence:** the data is published under the [{DATA_LICENCE_NAME}]({DATA_LICENCE_URL}) "
+        f"licence. Credit “{DATA_ATTRIBUTION}” and link to the site: see /open-data/.\n\n"
+        "Also available: CSV (`/initiatives/export.csv`), GeoJSON "
+        "(`/api/initiatives.geojson`), Open Referral UK (`/openreferral/`), and Atom and RSS "
+        "feeds, all with the same filters."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's files come with the site (drf-spectacular-sidecar), not

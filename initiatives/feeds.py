@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Organisation, Place
 
+from . import opendata
 from .models import Initiative, Theme
 
 FEED_SIZE = 50
@@ -40,6 +41,14 @@ class InitiativesFeed(Feed):
         return _("Initiatives newly published for %(name)s.") % {"name": obj.name}
 
     subtitle = description  # Atom's name for it
+
+    def feed_copyright(self):
+        licence = opendata.licence()
+        return _("%(attribution)s. Published under the %(licence)s licence: %(url)s") % {
+            "attribution": licence["attribution"],
+            "licence": licence["name"],
+            "url": licence["url"],
+        }
 
     def items(self, obj):
         initiatives = Initiative.objects.published()

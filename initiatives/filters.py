@@ -8,6 +8,8 @@ from django import forms
 from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from communities.models import Organisation, Place
 
@@ -27,6 +29,8 @@ SORT_CHOICES = [
 ]
 
 
+# In the API's schema, these filters take slugs.
+@extend_schema_field(OpenApiTypes.STR)
 class SlugChoiceFilter(django_filters.ModelChoiceFilter):
     """A filter on an object named by its slug, with a message that names it."""
 
@@ -49,6 +53,7 @@ class SlugsField(forms.MultipleChoiceField):
         return [self.objects[slug] for slug in super().clean(value)]
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class ThemeFilter(django_filters.MultipleChoiceFilter):
     field_class = SlugsField
 

@@ -136,11 +136,13 @@ def _point(latitude, longitude):
     return {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]}
 
 
-def _detail_url_maker():
-    """slug -> the initiative's URL (its get_absolute_url), reversing once
-    rather than once per point, which counts when there are 2000 of them."""
+def _detail_url_maker(site=""):
+    """slug -> the initiative's URL (its get_absolute_url, after `site` if
+    given), reversing once rather than once per point, which counts when
+    there are 2000 of them."""
     marker = "__slug__"
     before, after = reverse("initiatives:detail", args=[marker]).split(marker)
+    before = site + before
     return lambda slug: f"{before}{slug}{after}"
 
 
@@ -153,7 +155,7 @@ def _point_feature(*, slug, title, summary, url, place, latitude, longitude):
     }
 
 
-def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int) -> dict:
+def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int, site: str = "") -> dict:
     """The initiatives of `queryset` (already filtered and published) as an
     RFC 7946 FeatureCollection, limited to `bbox` when given.
 
@@ -174,7 +176,7 @@ def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int) -> d
     if located.values("pk")[: limit + 1].count() > limit:
         return _clusters(located, bbox or WORLD, zoom)
 
-    url_for = _detail_url_maker()
+    url_for = _detail_url_maker(site)
     rows = located.with_primary_place().order_by("pk")
     features = [
         _point_feature(

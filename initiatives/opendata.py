@@ -3,14 +3,11 @@ for other sites' scripts."""
 
 from django.conf import settings
 
+from config.context_processors import site
+
 
 def licence():
-    return {
-        "name": settings.DATA_LICENCE_NAME,
-        "short_name": settings.DATA_LICENCE_SHORT,
-        "url": settings.DATA_LICENCE_URL,
-        "attribution": settings.DATA_ATTRIBUTION,
-    }
+    return site(None)["DATA_LICENCE"]
 
 
 def open_response(response):

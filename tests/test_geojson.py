@@ -75,7 +75,7 @@ def test_points_carry_what_a_popup_shows_and_may_be_read_from_anywhere(client, b
     assert feature["properties"] == {
         "title": "Bristol solar",
         "summary": "Panels on the school roof.",
-        "url": solar.get_absolute_url(),
+        "url": "http://testserver" + solar.get_absolute_url(),
         "place": "Bristol",
     }
 

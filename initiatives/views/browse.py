@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Organisation, Place
 
-from .. import geo
+from .. import geo, opendata
 from ..filters import InitiativeFilter, distance_km, place_facets, theme_facets
 from ..models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
 
@@ -254,6 +254,10 @@ def _subject_page(request, initiatives, template, context, *, kind, slug):
     }
     # The map shows what the page lists: the same filter, as a query string.
     context["map_config"]["query"] = context["filter_query"]
+    # The same list for reuse: the embeddable map and the data downloads.
+    context["embed_url"] = request.build_absolute_uri(
+        f"{reverse('initiatives:embed-map')}?{context['filter_query']}"
+    )
     return render(request, template, {**context, "page": page})
 
 
@@ -418,7 +422,10 @@ def initiatives_geojson(request):
         response = JsonResponse({"error": str(error)}, status=400)
     else:
         if filterset.is_valid():
-            payload = geo.feature_collection(filterset.qs, bbox=bbox, zoom=zoom)
+            # Absolute links, so that the data means something wherever it goes.
+            site = request.build_absolute_uri("/").rstrip("/")
+            payload = geo.feature_collection(filterset.qs, bbox=bbox, zoom=zoom, site=site)
+            payload["licence"] = opendata.licence()
             response = JsonResponse(payload, content_type="application/geo+json")
         else:
             response = JsonResponse(
@@ -426,8 +433,7 @@ def initiatives_geojson(request):
                 status=400,
             )
     # Open data: any site may read it, errors included.
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return opendata.open_response(response)
 
 
 @require_safe
@@ -442,6 +448,10 @@ ROBOTS_DISALLOW = (
     "/curation/",
     "/initiatives/submit/",
     "/api/",
+    "/embed/",
+    "/alerts/",
+    "/openreferral/",
+    "/initiatives/export.csv",
 )
 
 

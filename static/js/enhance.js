@@ -20,4 +20,31 @@
     sync();
   });
   document.addEventListener("filters:replaced", sync);
+
+  // "Copy the code" buttons: hidden without JavaScript, where the text
+  // box alone does (select it and copy).
+  function copyText(button) {
+    var id = button.getAttribute("data-copy");
+    var box = document.getElementById(id);
+    var status = document.querySelector("[data-copy-status='" + id + "']");
+    if (!box) return;
+    var done = function (ok) {
+      if (status) status.textContent = ok ? button.getAttribute("data-copied") || "Copied." : "";
+    };
+    box.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(box.value).then(function () { done(true); }, function () { done(false); });
+    } else {
+      done(document.execCommand && document.execCommand("copy"));
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (button) copyText(button);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+    });
+  });
 })();

@@ -18,6 +18,8 @@
   var PIN_TIP = 31; // Where the drawn pin's point is, from the top.
   // Query-string keys the map sets itself, or that mean nothing to it.
   var OWN_KEYS = ["bbox", "zoom", "page"];
+  // Where a popup's link opens: "_blank" on a map framed by another site.
+  var linkTarget = null;
 
   var MESSAGES = {
     one: "Showing {n} initiative",
@@ -151,6 +153,10 @@
       var link = document.createElement("a");
       link.href = url;
       link.textContent = properties.title || "";
+      if (linkTarget) {
+        link.target = linkTarget;
+        link.rel = "noopener";
+      }
       heading.appendChild(link);
     } else {
       heading.textContent = properties.title || "";
@@ -476,6 +482,7 @@
       return; // Already set up.
     }
     var config = readConfig(element);
+    if (config.linkTarget) linkTarget = config.linkTarget;
     var isStatic = config.mode === "static";
     var center = Array.isArray(config.center) ? config.center : [54.0, -2.5];
     var map = L.map(element, {
