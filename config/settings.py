@@ -303,6 +303,8 @@ SUBMISSIONS_PER_IP_PER_HOUR = env.int("SUBMISSIONS_PER_IP_PER_HOUR", default=20)
 # How many reverse proxies in front of the site add to X-Forwarded-For; 0
 # when clients connect directly (the header is then ignored).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# The API's rate limit counts clients the same way.
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 if MAP_TILE_URL:
     from urllib.parse import urlsplit
 

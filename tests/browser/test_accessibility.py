@@ -25,6 +25,8 @@ PAGES = {
     "organisations": "/organisations/",
     "organisation": "/organisations/local-trust/",
     "accessibility": "/accessibility/",
+    "open-data": "/open-data/",
+    "embed": "/embed/map/?place=south-west",
     "not-found": "/initiatives/no-such-initiative/",
     "sign-in": "/account/login/",
     "sign-up": "/account/signup/",
@@ -53,7 +55,7 @@ def audit(page):
 
 def settle(page, path):
     page.goto(path)
-    if path.startswith("/map/") or path.startswith("/initiatives/lawrence"):
+    if path.startswith(("/map/", "/embed/", "/initiatives/lawrence")):
         page.locator(".leaflet-marker-icon").first.wait_for()
 
 
