@@ -45,6 +45,7 @@ class StaticSitemap(Sitemap):
             "initiatives:organisation-index",
             "initiatives:collection-index",
             "initiatives:accessibility",
+            "initiatives:open-data",
         ]
 
     def location(self, item):
