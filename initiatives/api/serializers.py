@@ -36,7 +36,8 @@ class _Linked(serializers.ModelSerializer):
 
 
 class ThemeSerializer(_Linked):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # A top-level theme has no parent: null.
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     filter_name = "theme"
 
     class Meta:

@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -10,6 +10,7 @@ app_name = "api"
 class Router(DefaultRouter):
     # No `.json` suffixes: /api/initiatives.geojson is a page of its own.
     include_format_suffixes = False
+    APIRootView = views.RootView
 
 
 router = Router()
@@ -20,7 +21,7 @@ router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("collections", views.CollectionViewSet, basename="collection")
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),

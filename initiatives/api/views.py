@@ -2,19 +2,25 @@
 filters, and the places, organisations, themes and collections they name."""
 
 import uuid
+from datetime import UTC
 
 import django_filters
+from django import forms
+from django.core.validators import slug_re
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Left
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import viewsets
+from django_filters.utils import translate_validation
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import routers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from communities.models import Organisation, Place
 
-from ..filters import InitiativeFilter
+from ..filters import InitiativeFilter, SlugChoiceFilter
 from ..models import Collection, CollectionItem, Initiative, Theme
 from ..opendata import open_response
 from . import serializers
@@ -28,8 +34,27 @@ class Pagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
 
+class MomentField(forms.DateTimeField):
+    """A date or a date and time, in UTC. PostgreSQL refuses offsets beyond
+    ±16 hours, which Python accepts, and a moment near year 1 or 9999 may not
+    convert at all: either is a bad value, not a server error."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class ModifiedAfterFilter(django_filters.DateTimeFilter):
+    field_class = MomentField
+
+
 def _modified_after(field_name="updated_at"):
-    return django_filters.DateTimeFilter(
+    return ModifiedAfterFilter(
         field_name=field_name,
         lookup_expr="gte",
         label=_("Changed on or after this date or time (ISO 8601)"),
@@ -43,32 +68,32 @@ class APIInitiativeFilter(InitiativeFilter):
     modified_after = _modified_after()
 
 
+def _place_filter(label, method):
+    return SlugChoiceFilter(
+        label=label,
+        queryset=Place.objects.all(),
+        method=method,
+        not_found=_("There is no place with that name."),
+    )
+
+
 class PlaceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label=_("Name contains"), max_length=200
     )
     kind = django_filters.ChoiceFilter(choices=Place.Kind.choices, label=_("Kind of place"))
-    parent = django_filters.CharFilter(method="filter_parent", label=_("Places just below"))
-    within = django_filters.CharFilter(method="filter_within", label=_("Places anywhere below"))
+    parent = _place_filter(_("Places just below"), "filter_parent")
+    within = _place_filter(_("Places anywhere below"), "filter_within")
     modified_after = _modified_after()
 
     class Meta:
         model = Place
         fields = []
 
-    def _place(self, slug):
-        return Place.objects.filter(slug=slug).first()
-
-    def filter_parent(self, queryset, name, slug):
-        place = self._place(slug)
-        if place is None:
-            return queryset.none()
+    def filter_parent(self, queryset, name, place):
         return queryset.filter(path__startswith=place.path, depth=place.depth + 1)
 
-    def filter_within(self, queryset, name, slug):
-        place = self._place(slug)
-        if place is None:
-            return queryset.none()
+    def filter_within(self, queryset, name, place):
         return queryset.filter(path__startswith=place.path, depth__gt=place.depth)
 
 
@@ -79,16 +104,15 @@ class OrganisationFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=Organisation.Kind.choices, label=_("Kind of organisation")
     )
-    place = django_filters.CharFilter(method="filter_place", label=_("Serving this place"))
+    place = _place_filter(_("Serving this place"), "filter_place")
     modified_after = _modified_after()
 
     class Meta:
         model = Organisation
         fields = []
 
-    def filter_place(self, queryset, name, slug):
-        place = Place.objects.filter(slug=slug).first()
-        return queryset.serving(place) if place else queryset.none()
+    def filter_place(self, queryset, name, place):
+        return queryset.serving(place)
 
 
 class ThemeFilter(django_filters.FilterSet):
@@ -112,11 +136,24 @@ class FilterBackend(DjangoFilterBackend):
         return kwargs
 
     def filter_queryset(self, request, queryset, view):
+        # DjangoFilterBackend's own, on one filterset: asking the parent class
+        # would build (and load the themes for) a second one.
         filterset = self.get_filterset(request, queryset, view)
-        queryset = super().filter_queryset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        queryset = filterset.qs
         if isinstance(filterset, InitiativeFilter):
             queryset = filterset.sorted(queryset)
         return queryset
+
+
+class RootView(routers.APIRootView):
+    """The list of the API's endpoints, open and licensed like the rest."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return open_response(super().finalize_response(request, response, *args, **kwargs))
 
 
 class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
@@ -133,6 +170,9 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             lookup = {"uuid": uuid.UUID(value)}
         except ValueError:
+            # Not a slug either (PostgreSQL refuses a NUL, say): nothing has it.
+            if not slug_re.match(value):
+                raise Http404 from None
             lookup = {"slug": value}
         obj = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(self.request, obj)
@@ -205,3 +245,10 @@ class CollectionViewSet(OpenDataViewSet):
             .prefetch_related(Prefetch("items", queryset=items, to_attr="public_items"))
             .order_by("title")
         )
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, open to other sites' tools like the data itself."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return open_response(super().finalize_response(request, response, *args, **kwargs))

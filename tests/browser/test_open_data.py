@@ -74,7 +74,7 @@ def test_a_researcher_downloads_a_regions_initiatives_as_csv(site, page):
         row.get_by_role("link", name=re.compile("^CSV")).click()
     path = download.value.path()
     assert download.value.suggested_filename.startswith(f"initiatives-{REGION}-")
-    rows = list(csv.DictReader(io.StringIO(open(path, encoding="utf-8-sig").read())))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows, "the region's CSV is empty"
     assert any(r["title"] == "Lawrence Weston community solar farm" for r in rows)
     assert len(rows) == _published_in(site, REGION)
@@ -88,5 +88,6 @@ def test_the_api_documentation_works_from_local_files(page):
     expect(page.get_by_role("heading", name="API documentation")).to_be_visible()
     # Swagger UI drew the operations from the schema, with nothing from a CDN
     # (every other host is refused) and nothing the page's policy blocked.
-    expect(page.locator(".opblock-summary-path", has_text="/api/initiatives/").first).to_be_visible()
+    operation = page.locator(".opblock-summary-path", has_text="/api/initiatives/")
+    expect(operation.first).to_be_visible()
     expect(page.get_by_text("Creative Commons Attribution 4.0").first).to_be_visible()
