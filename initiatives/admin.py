@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import moderation
 from .models import (
+    Alert,
     Initiative,
     InitiativeImage,
     InitiativeOrganisation,
@@ -273,3 +274,19 @@ class ModerationDecisionAdmin(ReadOnlyAdmin):
     list_filter = ("to_state",)
     list_select_related = ("initiative", "moderator")
     search_fields = ("initiative__title", "message")
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    """People follow and unsubscribe themselves; staff may delete an alert
+    (when asked to forget an address, say), but not add one: that would
+    skip the confirmation."""
+
+    list_display = ("email", "subject", "confirmed_at", "last_sent_at")
+    list_filter = (("confirmed_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("place", "theme")
+    search_fields = ("email",)
+
+    @admin.display(description=_("following"))
+    def subject(self, alert):
+        return alert.subject

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from initiatives.abuse import form_started_token
 from initiatives.search import highlight as highlight_text
 
 register = template.Library()
@@ -74,3 +75,10 @@ def role_label(value):
 def add_item(items, item):
     """`items` with `item` appended (when there is one)."""
     return [*items, item] if item is not None else list(items)
+
+
+@register.simple_tag
+def form_started():
+    """A signed record of when a form was shown, for forms that a view of
+    their own does not build (the follow form on place and theme pages)."""
+    return form_started_token()

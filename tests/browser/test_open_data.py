@@ -91,3 +91,44 @@ def test_the_api_documentation_works_from_local_files(page):
     operation = page.locator(".opblock-summary-path", has_text="/api/initiatives/")
     expect(operation.first).to_be_visible()
     expect(page.get_by_text("Creative Commons Attribution 4.0").first).to_be_visible()
+
+
+def _link(message, ending):
+    return re.search(rf"https?://[^/\s]+(/alerts/[0-9a-f-]+/{ending}/)", message.body).group(1)
+
+
+def test_a_resident_follows_a_place_by_email_confirms_and_unsubscribes_in_one_click(
+    make_page,
+):
+    from django.core import mail
+
+    from tests.browser.test_accessibility import audit
+
+    page = make_page(width=375, height=800)
+    page.goto(f"/places/{REGION}/")
+    email = page.get_by_label("Your email address")
+    email.fill("not-an-address")
+    page.wait_for_timeout(3100)  # a person takes a few seconds; a bot does not
+    follow = page.get_by_role("button", name="Email me new initiatives weekly")
+    follow.click()
+    # The error summary names the problem and the form keeps the place.
+    expect(page.locator(".error-summary")).to_contain_text("Enter an email address like")
+    assert not audit(page)
+    page.get_by_label("Your email address").fill("walker@example.org")
+    page.wait_for_timeout(3100)
+    page.get_by_role("button", name="Email me new initiatives weekly").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    assert not audit(page)
+
+    message = next(m for m in reversed(mail.outbox) if "walker@example.org" in m.to)
+    page.goto(_link(message, "confirm"))
+    # Opening the link confirms nothing by itself: mail scanners open links.
+    page.get_by_role("button", name=re.compile("^Confirm")).click()
+    expect(page.locator("main h1")).to_contain_text("alert is on")
+    assert not audit(page)
+
+    page.goto(_link(message, "unsubscribe"))
+    expect(page.locator("main h1")).to_contain_text("unsubscribed")
+    assert not audit(page)
+    page.get_by_role("button", name="Follow again").click()
+    expect(page.locator("main h1")).to_contain_text("alert is on")
