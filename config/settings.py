@@ -65,6 +65,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compressed answers (pages, GeoJSON, the API); WhiteNoise compresses
+    # the static files itself.
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +81,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, nearest the views: anonymous public pages from the cache.
+    "initiatives.caching.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,6 +136,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous public pages are served from the cache until public data changes
+# (initiatives/caching.py); PAGE_CACHE=false turns that off.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -317,3 +326,81 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Beyond one machine: several web servers behind a load balancer share
+# PostgreSQL (with read replicas), Redis (REDIS_URL: cache, rate limits),
+# object storage for photos and a CDN for static files. docs/scaling.md
+# says when each switch is worth turning on.
+from urllib.parse import urlsplit  # noqa: E402 (used from here on)
+
+# Read replicas: comma-separated database URLs. Anonymous GET requests read
+# from one of them; everything else reads the primary (config/routers.py).
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+# How long after sending a form a browser keeps reading from the primary:
+# longer than the replicas' usual lag.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=15)
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = env.db_url_config(_url)
+    _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    # Tests use the primary's test database instead of creating one.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "config.routers.PinToPrimaryMiddleware",
+    )
+
+# Photos on S3-compatible object storage (AWS S3, MinIO, Ceph, Scaleway…),
+# so that every web server sees every upload.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    _media = {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        # Without keys, boto3 finds credentials itself (an instance role).
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+        "location": env.str("AWS_LOCATION", default=""),
+        # Photos appear on public pages: plain URLs can be cached by browsers
+        # and a CDN, where signed ones change at every page view.
+        "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+        # Never replace a stored file: names are random, and a clash gets a
+        # new name as on a disk.
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=604800"},
+    }
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _media}
+    SERVE_MEDIA = False
+    # Pages show the photos from the storage's own address.
+    if _media["custom_domain"]:
+        SECURE_CSP["img-src"].append(f"https://{_media['custom_domain']}")
+    elif _media["endpoint_url"]:
+        _endpoint = urlsplit(_media["endpoint_url"])
+        SECURE_CSP["img-src"] += [
+            f"{_endpoint.scheme}://{_endpoint.netloc}",
+            f"{_endpoint.scheme}://*.{_endpoint.netloc}",
+        ]
+    else:
+        SECURE_CSP["img-src"].append("https://*.amazonaws.com")
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("MEDIA_STORAGE is either filesystem or s3.")
+
+# Static files from a CDN: STATIC_URL names it (https://cdn.example.org/static/),
+# and the CDN fetches from this site's /static/, which WhiteNoise serves.
+if env.str("STATIC_URL", default=""):
+    STATIC_URL = env.str("STATIC_URL")
+    _cdn = urlsplit(STATIC_URL)
+    if _cdn.netloc:
+        for _directive in ("default-src", "script-src", "style-src", "img-src"):
+            SECURE_CSP[_directive].append(f"{_cdn.scheme}://{_cdn.netloc}")
+
+# Background work (emails) on a real queue: TASKS_BACKEND names a Django
+# Tasks backend, whose package and app must be installed (docs/scaling.md).
+# Without it, tasks run in the request once its transaction commits.
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="")
+if TASKS_BACKEND:
+    TASKS = {"default": {"BACKEND": TASKS_BACKEND}}

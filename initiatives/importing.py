@@ -29,7 +29,7 @@ from simple_history.utils import bulk_create_with_history
 from communities.models import Organisation, Place
 from communities.slugs import RESERVED
 
-from . import moderation, services
+from . import caching, moderation, services
 from .models import (
     ActivityStatus,
     Initiative,
@@ -543,6 +543,7 @@ def _create(report: ImportReport, user) -> None:
                 default_change_reason=_("Imported from a CSV file"),
             )
             _create_links(rows, initiatives)
+            caching.public_changed()  # bulk writes send no signals
             refresh_search_vectors([initiative.pk for initiative in initiatives])
     except IntegrityError as error:
         # Only another import or edit saving the same external_id or slug

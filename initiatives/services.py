@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from communities.models import Organisation, Place
 from communities.slugs import unique_slug
 
-from . import moderation, permissions, photos
+from . import caching, moderation, permissions, photos
 from .models import (
     OPEN_REVISION_STATES,
     Initiative,
@@ -57,8 +57,10 @@ def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> No
         if p.pk not in existing
     )
     initiative.initiative_places.filter(place=primary).update(is_primary=True)
-    # Bulk writes send no signals: bring the search vector up to date here.
+    # Bulk writes send no signals: bring the search vector and the cached
+    # pages up to date here.
     refresh_search_vectors([initiative.pk])
+    caching.public_changed()
 
 
 def initiative_set_organisations(initiative: Initiative, organisations: OrganisationRoles) -> None:
@@ -75,6 +77,7 @@ def initiative_set_organisations(initiative: Initiative, organisations: Organisa
         for org_id, role in sorted(wanted - existing.keys())
     )
     refresh_search_vectors([initiative.pk])
+    caching.public_changed()
 
 
 def initiative_locate(initiative: Initiative, primary_place: Place | None) -> None:
@@ -625,6 +628,7 @@ def account_delete(user) -> None:
     Initiative.objects.filter(submitted_by=user).update(
         submitted_by=None, credit_submitter=False, credit_name=""
     )
+    caching.public_changed()  # a credit may have gone from a public page
     user.delete()
 
 

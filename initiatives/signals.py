@@ -1,12 +1,23 @@
 """Keep the stored search vectors current when an initiative or what it is
-linked to changes, however the change was made (services, admin, shell)."""
+linked to changes, however the change was made (services, admin, shell), and
+the cached public pages with them."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from communities.models import Organisation, Place
 
-from .models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+from . import caching
+from .models import (
+    Collection,
+    CollectionItem,
+    Initiative,
+    InitiativeImage,
+    InitiativeOrganisation,
+    InitiativePlace,
+    InitiativeSource,
+    Theme,
+)
 from .search import refresh_search_vectors
 
 
@@ -43,3 +54,36 @@ def name_changed(sender, instance, created, raw=False, **kwargs):
     if created or raw:
         return
     refresh_search_vectors(instance.initiatives.values_list("pk", flat=True))
+
+
+# What the public pages show: any change to these moves the cached pages'
+# version on (initiatives/caching.py).
+PUBLIC_MODELS = (
+    Initiative,
+    InitiativePlace,
+    InitiativeOrganisation,
+    InitiativeImage,
+    InitiativeSource,
+    Theme,
+    Place,
+    Organisation,
+    Collection,
+    CollectionItem,
+)
+
+
+def public_data_changed(sender, raw=False, **kwargs):
+    if not raw:
+        caching.public_changed()
+
+
+def public_links_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        caching.public_changed()
+
+
+for model in PUBLIC_MODELS:
+    post_save.connect(public_data_changed, sender=model, dispatch_uid=f"public-save-{model}")
+    post_delete.connect(public_data_changed, sender=model, dispatch_uid=f"public-delete-{model}")
+m2m_changed.connect(public_links_changed, sender=Initiative.themes.through)
+m2m_changed.connect(public_links_changed, sender=Organisation.places.through)

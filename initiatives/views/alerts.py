@@ -48,6 +48,12 @@ def _not_found(request, status=404):
     )
 
 
+# No CSRF token: the form is on the public pages, which are served to every
+# visitor from the cache, and a token would tie each page to one visitor.
+# A forged request could only ask for a confirmation email to an address;
+# the honeypot, the signed time, the hourly limits and the double opt-in
+# stand against that.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def follow(request):
     if request.method == "GET":
