@@ -24,7 +24,7 @@ for p in $(PYTHON) python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/
 done; exit 1
 endef
 
-.PHONY: help install run test test-unit test-browser lint format check-migrations superuser demo clean
+.PHONY: help install run test test-unit test-browser lint format check-migrations superuser demo bench clean
 
 help:
 	@echo "make run          serve the site with the demo data on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set)"
@@ -32,6 +32,8 @@ help:
 	@echo "                  the browser tests are part of it where Chromium is installed"
 	@echo "make test-browser run only the browser tests (Chromium, axe-core, Lighthouse)"
 	@echo "make lint         ruff check and format check"
+	@echo "make bench        time the site at 1,000 and 100,000 initiatives on PostgreSQL"
+	@echo "                  against its targets (BENCH_ARGS=--quick for a short run)"
 	@echo "make superuser    create a staff account for the admin"
 	@echo "make clean        remove the virtualenv and local data in var/"
 
@@ -87,6 +89,12 @@ format: install
 
 check-migrations: install
 	DEBUG=true $(VPY) manage.py makemigrations --check --dry-run
+
+# Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/)
+# and Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/15, which it empties);
+# wrk for the throughput part. Fails when a target is missed.
+bench: install
+	$(VPY) -m bench.run $(BENCH_ARGS)
 
 superuser: install
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py createsuperuser
