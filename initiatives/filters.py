@@ -5,7 +5,7 @@ import math
 
 import django_filters
 from django import forms
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -196,14 +196,21 @@ def within_radius(queryset, latitude, longitude, radius_km):
     (see geo.squared_distance; distance_km() turns it into km). A bounding
     box comes first, so that the location index does the work."""
     dlat = radius_km / KM_PER_DEGREE
-    dlng = dlat / max(math.cos(math.radians(latitude)), 0.01)
     return (
-        queryset.filter(
-            latitude__range=(latitude - dlat, latitude + dlat),
-            longitude__range=(longitude - dlng, longitude + dlng),
-        )
+        queryset.filter(bounding_box(latitude, longitude, radius_km))
         .annotate(distance_sq=geo.squared_distance(latitude, longitude))
         .filter(distance_sq__lte=dlat * dlat)
+    )
+
+
+def bounding_box(latitude, longitude, radius_km) -> Q:
+    """The rows within a box around the point that holds the circle of
+    `radius_km`: what the location index can find."""
+    dlat = radius_km / KM_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(latitude)), 0.01)
+    return Q(
+        latitude__range=(latitude - dlat, latitude + dlat),
+        longitude__range=(longitude - dlng, longitude + dlng),
     )
 
 

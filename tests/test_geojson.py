@@ -282,6 +282,21 @@ def test_related_initiatives_come_nearest_first(bristol, glasgow, theme):
     assert ordered[0].distance_sq < ordered[1].distance_sq
 
 
+def test_an_initiative_page_relates_the_nearest_and_the_newest_far_away(bristol, glasgow, theme):
+    from initiatives.views.browse import initiative_related
+
+    solar = make_initiative("Solar", places=[bristol], themes=[theme])
+    near = make_initiative("Near", places=[bristol], themes=[theme])
+    far = make_initiative("Far", places=[glasgow], themes=[theme])
+    other_theme = make_theme("Unrelated")
+    make_initiative("Near but unrelated", places=[bristol], themes=[other_theme])
+    make_initiative("Near but hidden", places=[bristol], themes=[theme], state="pending")
+    # Near within the radius first; a far one still shows as one of the newest.
+    assert list(initiative_related(solar)) == [near, far]
+    # Far away from everything, the newest sharing a theme come instead.
+    assert set(initiative_related(far)) == {solar, near}
+
+
 def test_each_kind_of_place_has_a_first_zoom():
     assert geo.zoom_for_kind("country") < geo.zoom_for_kind("region") < geo.zoom_for_kind("town")
     assert geo.zoom_for_kind("neighbourhood") == 13

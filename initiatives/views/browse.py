@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -11,13 +11,20 @@ from django.views.decorators.http import require_safe
 from communities.models import Organisation, Place
 
 from .. import geo, opendata
-from ..filters import InitiativeFilter, distance_km, place_facets, theme_facets
+from ..filters import (
+    InitiativeFilter,
+    bounding_box,
+    distance_km,
+    place_facets,
+    theme_facets,
+)
 from ..models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
 
 PAGE_SIZE = 20
 FEATURED_ON_HOME = 6
 NEWEST_ON_HOME = 6
 RELATED = 4
+RELATED_RADIUS_KM = 25
 
 
 MAP_STYLES = (
@@ -230,18 +237,25 @@ def _linked_data(request, initiative, primary, organisations):
 
 
 def initiative_related(initiative, limit=RELATED):
-    """Published initiatives sharing a theme with this one, nearest first."""
+    """Published initiatives sharing a theme with this one, nearest first.
+
+    The candidates are bounded whatever the size of the map: those within
+    RELATED_RADIUS_KM (the location index finds them), and the newest few
+    sharing a theme, for an initiative far from any other.
+    """
     themes = [t.pk for t in initiative.themes.all()]
-    candidates = (
-        Initiative.objects.published()
-        .exclude(pk=initiative.pk)
-        .filter(themes__in=themes)
-        .distinct()
-    )
+    sharing = Initiative.themes.through.objects.filter(theme__in=themes, initiative=OuterRef("pk"))
+    candidates = Initiative.objects.published().exclude(pk=initiative.pk).filter(Exists(sharing))
+    newest = candidates.order_by("-published_at", "-pk").values("pk")[:limit]
     if initiative.has_location:
-        candidates = geo.nearest_first(candidates, initiative.latitude, initiative.longitude)
+        near = bounding_box(initiative.latitude, initiative.longitude, RELATED_RADIUS_KM)
+        candidates = geo.nearest_first(
+            candidates.filter(near | Q(pk__in=newest)),
+            initiative.latitude,
+            initiative.longitude,
+        )
     else:
-        candidates = candidates.order_by("-published_at")
+        candidates = candidates.filter(pk__in=newest).order_by("-published_at", "-pk")
     return candidates.for_cards()[:limit]
 
 
