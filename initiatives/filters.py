@@ -151,9 +151,15 @@ class InitiativeFilter(django_filters.FilterSet):
 
     # Beyond filtering.
 
+    def filter_queryset(self, queryset):
+        return self.filter_queryset_without(queryset)
+
     def filter_queryset_without(self, queryset, *skip):
-        """The queryset under every current filter except `skip` (for facets)."""
-        for name, value in self.form.cleaned_data.items():
+        """The queryset under every current filter except `skip` (for facets).
+        The search comes last: it keeps the newest of the matches that the
+        other filters leave (search.CANDIDATES)."""
+        items = sorted(self.form.cleaned_data.items(), key=lambda item: item[0] == "q")
+        for name, value in items:
             if name not in skip:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset

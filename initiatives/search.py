@@ -16,6 +16,10 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 MAX_TERMS = 8
+# Search ranks at most this many matches, the newest: a word that matches
+# most of the map costs what a rarer one does. The list says so when a
+# search reaches the bound.
+CANDIDATES = 1000
 MAX_TERM_LENGTH = 40
 SEARCH_CONFIG = "english"
 
@@ -86,7 +90,8 @@ def search_terms(text):
 
 
 def search(queryset, text):
-    """Filter `queryset` to matches of `text`, annotated with a `rank`."""
+    """Filter `queryset` to matches of `text` (the CANDIDATES newest of them),
+    annotated with a `rank`."""
     terms = search_terms(text)
     if not terms:
         return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
@@ -94,10 +99,13 @@ def search(queryset, text):
         query = SearchQuery(
             " & ".join(f"{term}:*" for term in terms), search_type="raw", config=SEARCH_CONFIG
         )
-        return queryset.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
-        )
-    return _plain_search(queryset, terms)
+        matches = queryset.filter(search_vector=query)
+        rank = SearchRank(F("search_vector"), query)
+    else:
+        matches = _plain_search(queryset, terms)
+        rank = _plain_rank(terms)
+    newest = matches.order_by("-published_at", "-pk").values("pk")[:CANDIDATES]
+    return queryset.filter(pk__in=newest).annotate(rank=rank)
 
 
 def _plain_search(queryset, terms):
@@ -122,14 +130,16 @@ def _plain_search(queryset, terms):
             )
             | Exists(through.objects.filter(initiative=OuterRef("pk"), theme__name__icontains=term))
         )
+    return queryset
+
+
+def _plain_rank(terms):
     first = terms[0]
-    return queryset.annotate(
-        rank=Case(
-            When(title__icontains=first, then=Value(1.0)),
-            When(summary__icontains=first, then=Value(0.5)),
-            default=Value(0.1),
-            output_field=FloatField(),
-        )
+    return Case(
+        When(title__icontains=first, then=Value(1.0)),
+        When(summary__icontains=first, then=Value(0.5)),
+        default=Value(0.1),
+        output_field=FloatField(),
     )
 
 

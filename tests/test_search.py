@@ -284,3 +284,35 @@ def test_a_search_shows_what_was_searched_for_and_how_to_remove_it(client, initi
     assert re.search(r"<title>“garden”: search results", page)
     assert 'value="garden"' in page
     assert "Search: “garden”" in page
+
+
+def test_a_search_ranks_only_its_newest_matches_and_says_so(client, settings, places, theme):
+    from django.core.cache import cache
+
+    from initiatives import search as search_module
+    from tests.factories import make_initiative, publish_in_order
+
+    old = [
+        make_initiative(f"Old garden {n}", places=[places["bristol"]], themes=[theme])
+        for n in range(3)
+    ]
+    new = [
+        make_initiative(f"New garden {n}", places=[places["bristol"]], themes=[theme])
+        for n in range(3)
+    ]
+    publish_in_order(*old, *new)
+    search_module.CANDIDATES, before = 3, search_module.CANDIDATES
+    try:
+        response = client.get("/initiatives/", {"q": "garden"})
+    finally:
+        search_module.CANDIDATES = before
+    text = response.content.decode()
+    # (Titles are shown with the matching word marked: look for their links.)
+    assert all(i.get_absolute_url() in text for i in new)
+    assert not any(i.get_absolute_url() in text for i in old)
+    assert "Your search matches more initiatives than this" in text
+    # Below the bound, every match counts and nothing is said.
+    cache.clear()  # the bound changed, not the data: the page would come from the cache
+    response = client.get("/initiatives/", {"q": "garden"})
+    assert "6 initiatives" in response.content.decode()
+    assert "Your search matches more" not in response.content.decode()

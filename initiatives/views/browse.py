@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Organisation, Place
 
-from .. import geo, opendata
+from .. import geo, opendata, search
 from ..filters import (
     InitiativeFilter,
     bounding_box,
@@ -130,6 +130,9 @@ def _browse_context(request, filterset, themes):
         "place_trail": [known[p] for p in ancestor_paths if p in known],
         "place_options": place_options,
         "query_string": _query_string(request, drop=("page",)),
+        # A search that reached its bound: only its newest matches are ranked.
+        "search_bounded": bool(search.search_terms(data.get("q")))
+        and page.paginator.count >= search.CANDIDATES,
         "status_label": Initiative.Status(data["status"]).label if data.get("status") else "",
     }
 
