@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
+from . import geo
+
 CHUNK = 500
 
 COLUMNS = (
@@ -60,7 +62,8 @@ def _joined(values: Iterable[str]) -> str:
     return "; ".join(values)
 
 
-def row(initiative, site: str) -> list:
+def row(initiative, *, url_for, licence: str) -> list:
+    """One initiative's cells; `url_for` turns a slug into the page's address."""
     places = [link.place for link in initiative.initiative_places.all()]
     organisations = list(initiative.initiative_organisations.all())
     themes = list(initiative.themes.all())
@@ -87,8 +90,8 @@ def row(initiative, site: str) -> list:
         "contact_phone": contact.get("phone", ""),
         "credit": str(credit) if credit else "",
         "sources": _joined(s.url or s.title for s in initiative.sources.all()),
-        "url": site + initiative.get_absolute_url(),
-        "licence": f"{settings.DATA_LICENCE_SHORT} {settings.DATA_LICENCE_URL}",
+        "url": url_for(initiative.slug),
+        "licence": licence,
     }
     values = {name: neutralise(value) for name, value in text.items()}
     values.update(
@@ -113,6 +116,9 @@ def stream(queryset, *, site: str) -> Iterator[str]:
     """The CSV text of `queryset` (published initiatives), line by line,
     starting with a byte order mark so that spreadsheets read it as UTF-8."""
     writer = csv.writer(_Line(), lineterminator="\r\n")
+    # Worked out once, not once a row: there may be 100,000 rows.
+    url_for = geo.detail_url_maker(site)
+    licence = f"{settings.DATA_LICENCE_SHORT} {settings.DATA_LICENCE_URL}"
     yield "\ufeff" + writer.writerow(COLUMNS)
     for initiative in queryset.with_links().iterator(chunk_size=CHUNK):
-        yield writer.writerow(row(initiative, site))
+        yield writer.writerow(row(initiative, url_for=url_for, licence=licence))

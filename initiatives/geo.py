@@ -136,7 +136,7 @@ def _point(latitude, longitude):
     return {"type": "Point", "coordinates": [round(longitude, 6), round(latitude, 6)]}
 
 
-def _detail_url_maker(site=""):
+def detail_url_maker(site=""):
     """slug -> the initiative's URL (its get_absolute_url, after `site` if
     given), reversing once rather than once per point, which counts when
     there are 2000 of them."""
@@ -176,7 +176,7 @@ def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int, site
     if located.values("pk")[: limit + 1].count() > limit:
         return _clusters(located, bbox or WORLD, zoom)
 
-    url_for = _detail_url_maker(site)
+    url_for = detail_url_maker(site)
     rows = located.with_primary_place().order_by("pk")
     features = [
         _point_feature(
@@ -245,7 +245,7 @@ def _clusters(located, bbox, zoom):
 
 def feature_collection_for(initiatives: Iterable[Initiative]) -> dict:
     """A FeatureCollection of initiatives already loaded (a detail page's map)."""
-    url_for = _detail_url_maker()
+    url_for = detail_url_maker()
     features = []
     for initiative in initiatives:
         if not initiative.has_location:
