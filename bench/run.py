@@ -65,6 +65,13 @@ CSV_MAX_GROWTH_MB = 50  # its peak at 100k over its peak at 1k: constant memory
 # per initiative, so its ratio is taken on the time to the first byte and
 # its queries (one batch per chunk of rows) are not a page's.
 STREAMED = {"csv export (city)"}
+# Endpoints whose 100k/1k ratio is printed but not judged. The word of "search,
+# few rows" matches a few hundred rows at 100k and so a handful at 1k: its
+# ratio compares a page of 5 results with a page of 20, not a small table
+# with a large one. Search is judged on "search, most rows" instead, whose
+# candidates fill the bound (search.CANDIDATES) at both sizes, and "few rows"
+# is there for the target that compares the two at 100k.
+NOT_RATIO_JUDGED = {"search, few rows"}
 DEEP_PAGE = "list, page 200"
 SEARCH_MOST, SEARCH_FEW = "search, most rows", "search, few rows"
 PAGE_SIZES = ("api list", "api list, 100 a page")
@@ -371,6 +378,8 @@ def check_targets(results):
         if not data.get("endpoints"):
             target(f"endpoints measured at {label}", False, data.get("error", "not measured"))
     for name in _names(results):
+        if name in NOT_RATIO_JUDGED:
+            continue
         entry = large_endpoints.get(name)
         before, after = endpoint_figure(small_endpoints.get(name)), endpoint_figure(entry)
         label = f"{name}: median at 100k ≤ {MAX_RATIO:g} × at 1k"
@@ -615,6 +624,11 @@ def report(results):
             if m
         ]
         out += ["", "Rows each search matches: " + "; ".join(counts)]
+    for name in NOT_RATIO_JUDGED:
+        out.append(
+            f"The 100k/1k ratio of {name!r} is not a target: its word matches a page or "
+            "less at 1k (see NOT_RATIO_JUDGED in bench/run.py)."
+        )
     speed = results.get("throughput")
     if speed and "cached" in speed:
         out += [
@@ -667,10 +681,10 @@ def save(results, stamp):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats, no throughput")
-    parser.add_argument("--repeats", type=int, help="requests per endpoint (default 11)")
+    parser.add_argument("--repeats", type=int, help="requests per endpoint (default 31)")
     parser.add_argument("--rebuild", action="store_true", help="build the datasets afresh")
     args = parser.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 11)
+    repeats = args.repeats or (3 if args.quick else 31)
     base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     started = time.monotonic()

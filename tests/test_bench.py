@@ -283,3 +283,11 @@ def test_a_deep_cursor_page_is_reached_by_following_next_links():
 
 def test_a_list_of_one_page_is_its_own_deep_page():
     assert measure.deep_page_path(FakeClient({}), "/initiatives/", 200) == "/initiatives/"
+
+
+def test_a_narrow_search_is_not_judged_on_its_ratio_but_a_broad_one_is(results):
+    # The narrow word matches a handful of rows at 1k: a shorter page.
+    results["datasets"]["100k"]["endpoints"]["search, few rows"]["uncached"]["median_ms"] = 70.0
+    assert failed(results) == {}
+    results["datasets"]["100k"]["endpoints"]["search, most rows"]["uncached"]["median_ms"] = 70.0
+    assert failed_names(results) == "search, most rows: median at 100k ≤ 1.5 × at 1k"
