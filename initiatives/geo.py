@@ -6,7 +6,6 @@ Leaflet and our models put latitude first: the swap happens only here.
 """
 
 import math
-from collections import Counter
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -16,8 +15,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Max,
-    Min,
     QuerySet,
     Value,
 )
@@ -30,6 +27,7 @@ from django.utils.translation import ngettext
 
 from communities.models import Place
 
+from . import tallies
 from .models import Initiative
 
 # West, south, east, north, in degrees.
@@ -61,7 +59,7 @@ ZOOM_FOR_KIND = {
 
 # The home page's dot map covers the British Isles.
 TEASER_BOX = (-8.7, 49.8, 1.9, 60.9)
-TEASER_CELL = 0.25  # degrees of latitude
+TEASER_LEVEL = 11  # the finest grid it draws: cells of about 0.18 degrees
 TEASER_WIDTH = 300
 TEASER_MAX_CIRCLES = 600
 # At 54°N a degree of longitude is cos(54°) of a degree of latitude; scaling
@@ -155,7 +153,9 @@ def _point_feature(*, slug, title, summary, url, place, latitude, longitude):
     }
 
 
-def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int, site: str = "") -> dict:
+def feature_collection(
+    queryset: QuerySet, *, bbox: BBox | None, zoom: int, site: str = "", unfiltered: bool = False
+) -> dict:
     """The initiatives of `queryset` (already filtered and published) as an
     RFC 7946 FeatureCollection, limited to `bbox` when given.
 
@@ -163,6 +163,10 @@ def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int, site
     beyond that, as clusters on a grid fitted to `zoom`. Either way it takes
     two queries and sends at most MAX_FEATURES features. The foreign members
     `total` (initiatives in view) and `clustered` say which it is.
+
+    `unfiltered` says that `queryset` is every published initiative: its
+    clusters then come from the kept counts (tallies.map_cells) rather than
+    from every row in view.
     """
     located = queryset.order_by().filter(latitude__isnull=False, longitude__isnull=False)
     if bbox is not None:
@@ -171,10 +175,8 @@ def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int, site
     located = located.order_by()
 
     limit = min(settings.MAP_CLUSTER_THRESHOLD, MAX_FEATURES)
-    # Counting stops one past the limit: all we need to know is which side
-    # of it we are, and an exact count of 100,000 rows is not free.
-    if located.values("pk")[: limit + 1].count() > limit:
-        return _clusters(located, bbox or WORLD, zoom)
+    if _beyond(located, limit, bbox or WORLD, zoom, kept=unfiltered):
+        return _clusters(located, bbox or WORLD, zoom, kept=unfiltered)
 
     url_for = detail_url_maker(site)
     rows = located.with_primary_place().order_by("pk")
@@ -193,6 +195,24 @@ def feature_collection(queryset: QuerySet, *, bbox: BBox | None, zoom: int, site
     return _collection(features, total=len(features), clustered=False)
 
 
+def _beyond(located, limit: int, bbox: BBox, zoom: int, *, kept: bool) -> bool:
+    """Whether more than `limit` initiatives are in view. With `kept`, the
+    kept map cells touching the view answer (tallies.count_in_view), cells
+    four times finer than the clusters': a view with a few more on its
+    edges than in it may get clusters a little early."""
+    if kept:
+        level = min(_level(cluster_cell_size(bbox, zoom)) + 2, max(tallies.GRID_LEVELS))
+        return tallies.count_in_view(level, bbox) > limit
+    # Counting stops one past the limit: all we need to know is which side
+    # of it we are, and an exact count of 100,000 rows is not free.
+    return located.values("pk")[: limit + 1].count() > limit
+
+
+def _level(cell: float) -> int:
+    """The grid level of a cell of 360 / 2**level degrees."""
+    return round(math.log2(360 / cell))
+
+
 def cluster_cell_size(bbox: BBox, zoom: int) -> float:
     """The grid's cell in degrees: about 64 px at `zoom`, doubled until the
     box holds at most MAX_FEATURES cells, so that there are never more
@@ -207,37 +227,37 @@ def cluster_cell_size(bbox: BBox, zoom: int) -> float:
         cell *= 2
 
 
-def _clusters(located, bbox, zoom):
+def _clusters(located, bbox, zoom, *, kept=False):
+    """A feature per occupied cell of the grid, at the members' mean position,
+    with the cell's bounds (where a click on it zooms to). With `kept`, the
+    cells come from the kept counts, where a cell on the edge of the view
+    counts its members out of view too."""
     cell = cluster_cell_size(bbox, zoom)
-    # One aggregate query: a row per occupied cell.
-    cells = (
-        located.annotate(
-            cell_y=Floor(F("latitude") / Value(cell)),
-            cell_x=Floor(F("longitude") / Value(cell)),
+    level = _level(cell)
+    if kept and level in tallies.GRID_LEVELS:
+        cells = tallies.map_cells(level, bbox)
+    else:
+        # One aggregate query: a row per occupied cell.
+        cells = (
+            located.annotate(
+                cell_y=Floor(F("latitude") / Value(cell)),
+                cell_x=Floor(F("longitude") / Value(cell)),
+            )
+            .values_list("cell_y", "cell_x")
+            .annotate(count=Count("pk"), mean_lat=Avg("latitude"), mean_lng=Avg("longitude"))
+            .order_by("cell_y", "cell_x")
         )
-        .values("cell_y", "cell_x")
-        .annotate(
-            count=Count("pk"),
-            mean_lat=Avg("latitude"),
-            mean_lng=Avg("longitude"),
-            south=Min("latitude"),
-            north=Max("latitude"),
-            west=Min("longitude"),
-            east=Max("longitude"),
-        )
-        .order_by("cell_y", "cell_x")
-    )
     features = [
         {
             "type": "Feature",
-            "geometry": _point(row["mean_lat"], row["mean_lng"]),
+            "geometry": _point(mean_lat, mean_lng),
             "properties": {
                 "cluster": True,
-                "count": row["count"],
-                "bounds": [row["west"], row["south"], row["east"], row["north"]],
+                "count": count,
+                "bounds": [x * cell, y * cell, (x + 1) * cell, (y + 1) * cell],
             },
         }
-        for row in cells
+        for y, x, count, mean_lat, mean_lng in cells
     ]
     total = sum(f["properties"]["count"] for f in features)
     return _collection(features, total=total, clustered=True)
@@ -292,51 +312,36 @@ def nearest_first(queryset: QuerySet, latitude: float, longitude: float) -> Quer
 # The home page's dot map.
 
 
-def teaser_svg(queryset: QuerySet) -> SafeString:
-    """A small SVG dot map of where the initiatives of `queryset` are in the
+def teaser_svg() -> SafeString:
+    """A small SVG dot map of where the published initiatives are in the
     British Isles, drawn on the server: no tiles, no JavaScript.
 
-    One aggregate query counts initiatives per grid cell; each occupied cell
-    becomes a circle whose area grows with its count. There is no coastline
-    (we hold no such data): the dots draw the islands well enough.
+    Each occupied cell of the kept map grid (tallies.map_cells) becomes a
+    circle whose area grows with its count: the finest grid that needs at
+    most TEASER_MAX_CIRCLES circles. There is no coastline (we hold no such
+    data): the dots draw the islands well enough.
     """
     west, south, east, north = TEASER_BOX
-    # Cells square on the projected map: wider in degrees of longitude.
-    cell_lat = TEASER_CELL
-    cell_lng = TEASER_CELL / TEASER_COS_LAT
-    rows = (
-        queryset.order_by()
-        .filter(latitude__range=(south, north), longitude__range=(west, east))
-        .annotate(
-            cell_y=Floor((F("latitude") - Value(south)) / Value(cell_lat)),
-            cell_x=Floor((F("longitude") - Value(west)) / Value(cell_lng)),
-        )
-        .values_list("cell_y", "cell_x")
-        .annotate(n=Count("pk"))
-    )
-    cells = Counter({(int(y), int(x)): n for y, x, n in rows})
-    total = sum(cells.values())
-
-    # Too many dots to draw: merge cells two by two until they fit.
-    scale = 1
-    while len(cells) > TEASER_MAX_CIRCLES:
-        scale *= 2
-        merged = Counter()
-        for (y, x), n in cells.items():
-            merged[(y // 2, x // 2)] += n
-        cells = merged
+    for level in range(TEASER_LEVEL, -1, -1):
+        # The cells that overlap the box (on its edge, a cell may also hold
+        # a few initiatives just outside it).
+        cells = [(y, x, n) for y, x, n, _lat, _lng in tallies.map_cells(level, TEASER_BOX)]
+        if len(cells) <= TEASER_MAX_CIRCLES:
+            break
+    size = tallies.cell_size(level)
+    total = sum(n for _y, _x, n in cells)
 
     px_per_degree = TEASER_WIDTH / ((east - west) * TEASER_COS_LAT)
     width = TEASER_WIDTH
     height = round((north - south) * px_per_degree)
-    cell_px = cell_lat * px_per_degree * scale
+    cell_px = size * px_per_degree
     max_radius = max(cell_px * 0.75, 5.0)
 
     circles = []
-    for (y, x), n in sorted(cells.items()):
+    for y, x, n in cells:
         # The centre of the cell: a tidy grid reads better than exact means.
-        lat = south + (y + 0.5) * cell_lat * scale
-        lng = west + (x + 0.5) * cell_lng * scale
+        lat = (y + 0.5) * size
+        lng = (x + 0.5) * size
         cx = (lng - west) * TEASER_COS_LAT * px_per_degree
         cy = (north - lat) * px_per_degree
         radius = min(2.5 + 1.5 * math.sqrt(n), max_radius)

@@ -29,7 +29,7 @@ from simple_history.utils import bulk_create_with_history
 from communities.models import Organisation, Place
 from communities.slugs import RESERVED
 
-from . import caching, moderation, services
+from . import caching, moderation, services, tallies
 from .models import (
     ActivityStatus,
     Initiative,
@@ -545,6 +545,7 @@ def _create(report: ImportReport, user) -> None:
             _create_links(rows, initiatives)
             caching.public_changed()  # bulk writes send no signals
             refresh_search_vectors([initiative.pk for initiative in initiatives])
+            tallies.refresh(initiative.pk for initiative in initiatives)
     except IntegrityError as error:
         # Only another import or edit saving the same external_id or slug
         # between the checks and now can get here: say so, rather than fail.

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from communities.models import Organisation, Place
 from communities.slugs import unique_slug
 
-from . import caching, moderation, permissions, photos
+from . import caching, moderation, permissions, photos, tallies
 from .models import (
     OPEN_REVISION_STATES,
     Initiative,
@@ -57,9 +57,10 @@ def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> No
         if p.pk not in existing
     )
     initiative.initiative_places.filter(place=primary).update(is_primary=True)
-    # Bulk writes send no signals: bring the search vector and the cached
-    # pages up to date here.
+    # Bulk writes send no signals: bring the search vector, the counts and
+    # the cached pages up to date here.
     refresh_search_vectors([initiative.pk])
+    tallies.refresh([initiative.pk])
     caching.public_changed()
 
 
@@ -77,6 +78,7 @@ def initiative_set_organisations(initiative: Initiative, organisations: Organisa
         for org_id, role in sorted(wanted - existing.keys())
     )
     refresh_search_vectors([initiative.pk])
+    tallies.refresh([initiative.pk])
     caching.public_changed()
 
 

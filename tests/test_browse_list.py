@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from initiatives import paging
+from initiatives.views import browse as browse_views
 from tests.factories import (
     make_initiative,
     make_organisation,
@@ -530,3 +532,23 @@ def test_the_partial_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         response = browse(client, "theme=food&place=south-west", **{"X-Partial": "browse"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"sort": "title"}, {"q": "energy"}, {"near": "bristol", "radius_km": "200"}],
+)
+def test_a_deep_page_lists_what_a_shallow_one_would(
+    client, initiatives, monkeypatch, settings, params
+):
+    """Deep in the list, a page is read in two steps (ids, then rows): the
+    same initiatives in the same order, with what their cards show."""
+    settings.PAGE_CACHE = False  # the same pages are asked for twice
+    monkeypatch.setattr(browse_views, "PAGE_SIZE", 2)
+    shallow = [titles(browse(client, urlencode({**params, "page": n}))) for n in (1, 2, 3)]
+    monkeypatch.setattr(paging, "DEFERRED_JOIN_FROM", 2)
+    deep = [browse(client, urlencode({**params, "page": n})) for n in (1, 2, 3)]
+    assert [titles(response) for response in deep] == shallow
+    cards = deep[1].content.decode()
+    for card in deep[1].context["page"]:
+        assert card.get_absolute_url() in cards and card.primary_place_name in cards

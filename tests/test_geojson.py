@@ -5,9 +5,11 @@ import math
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from initiatives import geo
+from initiatives import geo, tallies
 from initiatives.models import Initiative
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 
@@ -375,7 +377,7 @@ def test_the_teaser_draws_a_dot_per_occupied_cell(bristol, glasgow, theme):
     make_initiative("Bristol one", places=[bristol], themes=[theme])
     make_initiative("Bristol two", places=[bristol], themes=[theme])
     make_initiative("Glasgow one", places=[glasgow], themes=[theme])
-    svg = geo.teaser_svg(Initiative.objects.published())
+    svg = geo.teaser_svg()
     assert len(_circles(svg)) == 2
     assert 'role="img"' in svg
     assert 'aria-label="Map of 3 initiatives across the UK"' in svg
@@ -385,7 +387,7 @@ def test_the_teaser_draws_a_dot_per_occupied_cell(bristol, glasgow, theme):
 def test_a_busier_cell_gets_a_bigger_dot(bristol, glasgow, theme):
     _spread(bristol, theme, 4, prefix="Bristol")
     make_initiative("Glasgow one", places=[glasgow], themes=[theme])
-    svg = str(geo.teaser_svg(Initiative.objects.published()))
+    svg = str(geo.teaser_svg())
     radii = sorted(float(r) for r in re.findall(r' r="([\d.]+)"', svg))
     assert len(radii) == 2 and radii[0] < radii[1]
 
@@ -395,13 +397,13 @@ def test_the_teaser_leaves_out_what_is_beyond_the_british_isles(bristol, theme):
     make_initiative("Bristol one", places=[bristol], themes=[theme])
     make_initiative("Jumelage", places=[paris], themes=[theme])
     make_initiative("Draft", places=[bristol], themes=[theme], state="draft")
-    svg = geo.teaser_svg(Initiative.objects.published())
+    svg = geo.teaser_svg()
     assert len(_circles(svg)) == 1
     assert 'aria-label="Map of 1 initiative across the UK"' in svg
 
 
 def test_an_empty_teaser_is_still_a_labelled_image(db):
-    svg = geo.teaser_svg(Initiative.objects.published())
+    svg = geo.teaser_svg()
     assert _circles(svg) == []
     assert 'aria-label="Map of 0 initiatives across the UK"' in svg and svg.startswith("<svg")
 
@@ -422,6 +424,25 @@ def test_the_teaser_never_draws_more_than_600_dots(db):
         )
         for i in range(44 * 44)
     )
-    svg = geo.teaser_svg(Initiative.objects.published())
+    tallies.rebuild()  # bulk inserts send no signals
+    svg = geo.teaser_svg()
     assert 0 < len(_circles(svg)) <= geo.TEASER_MAX_CIRCLES
     assert 'aria-label="Map of 1936 initiatives across the UK"' in svg
+
+
+def test_the_whole_map_decides_between_points_and_clusters_from_the_kept_counts(
+    client, settings, bristol, glasgow, theme
+):
+    """Unfiltered, the map cells say whether a view holds too many points to
+    send, without counting rows; the answer is the rows' own."""
+    settings.MAP_CLUSTER_THRESHOLD = 5
+    _spread(bristol, theme, 6, prefix="Bristol")
+    _spread(glasgow, theme, 3, prefix="Glasgow")
+    for bbox, clustered, total in [(UK, True, 9), (AROUND_GLASGOW, False, 3)]:
+        with CaptureQueriesContext(connection) as queries:
+            data = get_map_data(client, bbox=bbox, zoom="9").json()
+        assert (data["clustered"], data["total"]) == (clustered, total)
+        assert not [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+        # The same view with a filter counts its rows, and agrees.
+        filtered = get_map_data(client, bbox=bbox, zoom="9", theme=theme.slug).json()
+        assert (filtered["clustered"], filtered["total"]) == (clustered, total)

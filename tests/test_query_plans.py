@@ -1,17 +1,23 @@
-"""On PostgreSQL, the list's filters are answered through indexes,
-read from the plans that EXPLAIN gives for the list's own queries.
+"""On PostgreSQL, the list's filters and search are answered through
+indexes, read from the plans that EXPLAIN gives for the list's own queries;
+and a search's count and facets come from one statement.
 
 The data is small, so the planner is told not to scan whole tables when an
 index can do: a filter that has no usable index then still shows a
 sequential scan of the big tables, and the test fails.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from communities.models import Place
-from initiatives.filters import InitiativeFilter
+from initiatives.filters import InitiativeFilter, place_facets, search_counts, theme_facets
 from initiatives.models import Initiative, Theme
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -60,3 +66,45 @@ def test_the_status_filter_and_the_newest_first_order_use_an_index(data):
     text = plan({"status": "active"})
     assert not seq_scans(text), text
     assert "Index" in text, text
+
+
+def test_a_search_reads_the_search_index(data):
+    # The name of the generated place with the fewest initiatives: a word
+    # that few rows hold, which the full-text index finds best.
+    place = (
+        Place.objects.filter(slug__startswith="gen-", numchild=0)
+        .annotate(n=Count("initiative_links"))
+        .filter(n__gt=0)
+        .order_by("n", "slug")
+        .first()
+    )
+    text = plan({"q": place.name.split()[0]})
+    assert not seq_scans(text), text
+    assert "initiative_search_vector_idx" in text, text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "community"},
+        {"q": "garden", "status": "active"},
+        {"q": "community", "theme": "community-energy"},
+        {"q": "food", "place": "region"},
+    ],
+)
+def test_a_searchs_count_and_facets_in_one_statement_match_those_counted_apart(data, params):
+    themes = Theme.objects.in_tree_order()
+    if params.get("place") == "region":
+        params = {**params, "place": Place.objects.filter(kind="region").first().slug}
+    if "theme" in params and not Theme.objects.filter(slug=params["theme"]).exists():
+        params["theme"] = Theme.objects.filter(parent=None).first().slug
+    query = QueryDict(urlencode(params))
+    filterset = InitiativeFilter(query, queryset=Initiative.objects.published(), themes=themes)
+    assert filterset.is_valid(), filterset.errors
+    current = filterset.cleaned.get("place")
+    with CaptureQueriesContext(connection) as queries:
+        total, theme_counts, branches = search_counts(filterset, filterset.queryset, current)
+    assert len(queries) == 1
+    assert total == filterset.qs.count() > 0
+    assert theme_counts == theme_facets(filterset, filterset.queryset)
+    assert branches == place_facets(filterset, filterset.queryset, current)

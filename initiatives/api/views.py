@@ -20,18 +20,31 @@ from rest_framework.pagination import PageNumberPagination
 
 from communities.models import Organisation, Place
 
+from .. import tallies
 from ..filters import InitiativeFilter, SlugChoiceFilter
 from ..models import Collection, CollectionItem, Initiative, Theme
 from ..opendata import open_response
+from ..paging import ListPaginator
 from . import serializers
 
 MAX_PAGE_SIZE = 100
 
 
 class Pagination(PageNumberPagination):
+    """Numbered pages, counted from the kept counts when the filters allow
+    (FilterBackend sets the view's `known_count`), and as cheap deep in the
+    list as at its start (paging.ListPaginator)."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.known_count = getattr(view, "known_count", None)
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, queryset, page_size):
+        return ListPaginator(queryset, page_size, count=self.known_count)
 
 
 class MomentField(forms.DateTimeField):
@@ -146,6 +159,7 @@ class FilterBackend(DjangoFilterBackend):
         queryset = filterset.qs
         if isinstance(filterset, InitiativeFilter):
             queryset = filterset.sorted(queryset)
+            view.known_count = tallies.count_for(filterset.cleaned)
         return queryset
 
 

@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -10,21 +10,30 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Organisation, Place
 
-from .. import geo, opendata, search
+from .. import geo, opendata, search, tallies
 from ..filters import (
     InitiativeFilter,
     bounding_box,
     distance_km,
     place_facets,
+    search_counts,
     theme_facets,
 )
-from ..models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
+from ..models import (
+    TOP_LEVEL_DEPTH,
+    Initiative,
+    InitiativeOrganisation,
+    InitiativePlace,
+    Theme,
+)
+from ..paging import ListPaginator
 
 PAGE_SIZE = 20
 FEATURED_ON_HOME = 6
 NEWEST_ON_HOME = 6
 RELATED = 4
 RELATED_RADIUS_KM = 25
+RELATED_NEAREST = 200
 
 
 MAP_STYLES = (
@@ -53,8 +62,8 @@ def _map_config(**extra):
     }
 
 
-def _paginate(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _paginate(request, queryset, count=None):
+    return ListPaginator(queryset, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
 
 
 def _filter(request):
@@ -69,17 +78,21 @@ def _filter(request):
 @require_safe
 def home(request):
     published = Initiative.objects.published()
-    themes = list(Theme.objects.filter(parent=None).with_counts(published).order_by("name"))
+    by_theme = tallies.theme_counts()
+    themes = list(Theme.objects.filter(parent=None).order_by("name"))
+    for theme in themes:
+        theme.n = by_theme.get(theme.pk, 0)
     counts = {
-        "initiatives": published.count(),
-        "places": Place.objects.filter(initiative_links__initiative__in=published.values("pk"))
-        .distinct()
-        .count(),
-        "organisations": Organisation.objects.filter(
-            initiative_links__initiative__in=published.values("pk")
-        )
-        .distinct()
-        .count(),
+        "initiatives": tallies.count(),
+        # Places served directly: a probe of the links' index for each place.
+        "places": Place.objects.filter(
+            Exists(
+                InitiativePlace.objects.filter(
+                    place=OuterRef("pk"), initiative__moderation_state=Initiative.State.PUBLISHED
+                )
+            )
+        ).count(),
+        "organisations": tallies.organisations_involved(),
     }
     featured = (
         published.filter(featured=True).for_cards().order_by("-published_at")[:FEATURED_ON_HOME]
@@ -93,7 +106,7 @@ def home(request):
             "themes": themes,
             "featured": featured,
             "newest": newest,
-            "teaser": geo.teaser_svg(published),
+            "teaser": geo.teaser_svg(),
         },
     )
 
@@ -101,11 +114,23 @@ def home(request):
 def _browse_context(request, filterset, themes):
     """The list's results, with its facets and pagination."""
     results = filterset.sorted(filterset.qs).for_cards()
-    page = _paginate(request, results)
     data = filterset.cleaned
     current = data.get("place")
-    counts = theme_facets(filterset, filterset.queryset)
-    branches = place_facets(filterset, filterset.queryset, current)
+    if tallies.covers(data):
+        # A place, a theme and a status: every count is kept (tallies.py).
+        theme = (data.get("theme") or [None])[0]
+        status = data.get("status") or ""
+        page = _paginate(request, results, tallies.count_for(data))
+        counts = tallies.theme_counts(current, status)
+        branches = tallies.place_counts(current, theme, status, top_depth=TOP_LEVEL_DEPTH)
+    elif search.search_terms(data.get("q")) and connection.vendor == "postgresql":
+        # A search: its candidates read once for the count and the facets.
+        total, counts, branches = search_counts(filterset, filterset.queryset, current)
+        page = _paginate(request, results, total)
+    else:
+        page = _paginate(request, results)
+        counts = theme_facets(filterset, filterset.queryset)
+        branches = place_facets(filterset, filterset.queryset, current)
     ancestor_paths = (
         [current.path[:n] for n in range(Place.steplen, len(current.path) + 1, Place.steplen)]
         if current
@@ -242,29 +267,39 @@ def _linked_data(request, initiative, primary, organisations):
 def initiative_related(initiative, limit=RELATED):
     """Published initiatives sharing a theme with this one, nearest first.
 
-    The candidates are bounded whatever the size of the map: those within
-    RELATED_RADIUS_KM (the location index finds them), and the newest few
-    sharing a theme, for an initiative far from any other.
+    The candidates are bounded whatever the size of the map: those sharing
+    a theme among the RELATED_NEAREST nearest within RELATED_RADIUS_KM (the
+    location index finds them), and the newest few sharing a theme, for an
+    initiative far from any other.
     """
     themes = [t.pk for t in initiative.themes.all()]
-    sharing = Initiative.themes.through.objects.filter(theme__in=themes, initiative=OuterRef("pk"))
-    candidates = Initiative.objects.published().exclude(pk=initiative.pk).filter(Exists(sharing))
-    newest = candidates.order_by("-published_at", "-pk").values("pk")[:limit]
-    if initiative.has_location:
-        near = bounding_box(initiative.latitude, initiative.longitude, RELATED_RADIUS_KM)
-        candidates = geo.nearest_first(
-            candidates.filter(near | Q(pk__in=newest)),
-            initiative.latitude,
-            initiative.longitude,
+    sharing = Exists(
+        Initiative.themes.through.objects.filter(theme__in=themes, initiative=OuterRef("pk"))
+    )
+    others = Initiative.objects.published().exclude(pk=initiative.pk)
+    candidates = others.filter(sharing).order_by("-published_at", "-pk").values("pk")[:limit]
+    if not initiative.has_location:
+        return (
+            Initiative.objects.filter(pk__in=candidates)
+            .order_by("-published_at", "-pk")
+            .for_cards()
         )
-    else:
-        candidates = candidates.filter(pk__in=newest).order_by("-published_at", "-pk")
-    return candidates.for_cards()[:limit]
+    here = initiative.latitude, initiative.longitude
+    nearest = geo.nearest_first(others.filter(bounding_box(*here, RELATED_RADIUS_KM)), *here)
+    near = Initiative.objects.filter(pk__in=nearest.values("pk")[:RELATED_NEAREST]).filter(sharing)
+    # Each side's LIMIT sits in a subquery of its own: SQLite allows no
+    # LIMIT directly in a side of a UNION.
+    newest = Initiative.objects.filter(pk__in=candidates).values("pk")
+    candidates = near.values("pk").union(newest)
+    return geo.nearest_first(Initiative.objects.filter(pk__in=candidates), *here).for_cards()[
+        :limit
+    ]
 
 
-def _subject_page(request, initiatives, template, context, *, kind, slug):
-    """A place, theme or organisation page: what it is, then its initiatives."""
-    page = _paginate(request, initiatives.for_cards().order_by("-published_at", "-pk"))
+def _subject_page(request, initiatives, template, context, *, kind, slug, count):
+    """A place, theme or organisation page: what it is, then its initiatives
+    (`count` of them, from the kept counts)."""
+    page = _paginate(request, initiatives.for_cards().order_by("-published_at", "-pk"), count)
     context["feeds"] = {
         "rss": reverse(f"initiatives:{kind}-feed-rss", args=[slug]),
         "atom": reverse(f"initiatives:{kind}-feed-atom", args=[slug]),
@@ -280,7 +315,7 @@ def _subject_page(request, initiatives, template, context, *, kind, slug):
 
 @require_safe
 def place_index(request):
-    counts = Initiative.objects.published().counts_by_place()
+    counts = tallies.counts_by_place()
     roots, by_path = [], {}
     for place in Place.objects.all():  # in path order: parents come first
         place.initiative_count = counts.get(place.path, 0)
@@ -295,7 +330,7 @@ def place_index(request):
 def place_detail(request, slug):
     place = get_object_or_404(Place, slug=slug)
     published = Initiative.objects.published()
-    counts = published.counts_below(place) if place.numchild else {}
+    counts = tallies.place_counts(place, top_depth=TOP_LEVEL_DEPTH) if place.numchild else {}
     children = list(Place.objects.get_children(place))
     for child in children:
         child.initiative_count = counts.get(child.path, 0)
@@ -318,12 +353,16 @@ def place_detail(request, slug):
         },
         kind="place",
         slug=place.slug,
+        count=tallies.count(place),
     )
 
 
 @require_safe
 def theme_index(request):
-    themes = Theme.objects.with_counts(Initiative.objects.published()).order_by("name")
+    themes = list(Theme.objects.order_by("name"))
+    counts = tallies.theme_counts()
+    for theme in themes:
+        theme.n = counts.get(theme.pk, 0)
     top = [t for t in themes if t.parent_id is None]
     children = {}
     for theme in themes:
@@ -352,23 +391,20 @@ def theme_detail(request, slug):
         },
         kind="theme",
         slug=theme.slug,
+        count=tallies.count(theme=theme),
     )
 
 
 @require_safe
 def organisation_index(request):
-    published = Initiative.objects.published().values("pk")
-    organisations = Organisation.objects.annotate(
-        n=Count(
-            "initiative_links__initiative",
-            filter=Q(initiative_links__initiative__in=published),
-            distinct=True,
-        )
-    ).order_by("name")
+    organisations = Organisation.objects.order_by("name")
     kind = request.GET.get("kind")
     if kind in Organisation.Kind.values:
         organisations = organisations.filter(kind=kind)
     page = _paginate(request, organisations)
+    counts = tallies.organisation_counts([o.pk for o in page])
+    for organisation in page:
+        organisation.n = counts.get(organisation.pk, 0)
     return render(
         request,
         "initiatives/organisation_index.html",
@@ -402,6 +438,7 @@ def organisation_detail(request, slug):
         },
         kind="organisation",
         slug=organisation.slug,
+        count=tallies.organisation_counts([organisation.pk]).get(organisation.pk, 0),
     )
 
 
@@ -441,7 +478,13 @@ def initiatives_geojson(request):
         if filterset.is_valid():
             # Absolute links, so that the data means something wherever it goes.
             site = request.build_absolute_uri("/").rstrip("/")
-            payload = geo.feature_collection(filterset.qs, bbox=bbox, zoom=zoom, site=site)
+            payload = geo.feature_collection(
+                filterset.qs,
+                bbox=bbox,
+                zoom=zoom,
+                site=site,
+                unfiltered=not set(filterset.active()) - tallies.NOT_FILTERS,
+            )
             payload["licence"] = opendata.licence()
             response = JsonResponse(payload, content_type="application/geo+json")
         else:

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from communities.models import Organisation, Place
 from communities.services import place_create, places_bulk_add
+from initiatives import tallies
 from initiatives.models import (
     Initiative,
     InitiativeOrganisation,
@@ -366,5 +367,6 @@ class Command(BaseCommand):
             _insert(InitiativePlace, ["initiative_id", "place_id", "is_primary"], place_links)
             _insert(theme_link, ["initiative_id", "theme_id"], theme_links)
             _insert(InitiativeOrganisation, ["initiative_id", "organisation_id", "role"], org_links)
+            tallies.refresh(ids)  # bulk inserts send no signals
             if verbosity >= 2:
                 self.stdout.write(f"  {start + size} / {count}")
