@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from communities.lookups import place_choices, place_label
 from communities.models import Organisation, Place
 
-from .. import abuse, permissions, services
+from .. import abuse, permissions, photos, services
 from ..forms import SubmissionForms
 from ..models import (
     OPEN_REVISION_STATES,
@@ -106,6 +106,7 @@ def _save(forms, service, *args, **kwargs):
         return None
 
 
+@photos.limit_upload_size
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request):
@@ -210,6 +211,7 @@ def _edit_initial(initiative: Initiative, data: dict):
     return initial, organisations, primary
 
 
+@photos.limit_upload_size
 @login_required
 @require_http_methods(["GET", "POST"])
 def submission_edit(request, pk):
