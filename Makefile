@@ -24,7 +24,7 @@ for p in $(PYTHON) python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/
 done; exit 1
 endef
 
-.PHONY: help install run test test-unit test-browser lint format check-migrations superuser demo bench clean
+.PHONY: help install run test test-unit test-browser lint format check-migrations superuser demo bench load clean
 
 help:
 	@echo "make run          serve the site with the demo data on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set)"
@@ -34,6 +34,8 @@ help:
 	@echo "make lint         ruff check and format check"
 	@echo "make bench        time the site at 1,000 and 100,000 initiatives on PostgreSQL"
 	@echo "                  against its targets (BENCH_ARGS=--quick for a short run)"
+	@echo "make load         restart its own PostgreSQL under load and check that nothing"
+	@echo "                  is lost (LOAD_ARGS=--quick for a short run)"
 	@echo "make superuser    create a staff account for the admin"
 	@echo "make clean        remove the virtualenv and local data in var/"
 
@@ -95,6 +97,11 @@ check-migrations: install
 # wrk for the throughput part. Fails when a target is missed.
 bench: install
 	$(VPY) -m bench.run $(BENCH_ARGS)
+
+# Needs the PostgreSQL server programs (initdb, pg_ctl): it runs a server of
+# its own on a free port, and leaves the machine's PostgreSQL alone.
+load: install
+	$(VPY) -m reliability.load $(LOAD_ARGS)
 
 superuser: install
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py createsuperuser

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     # the static files itself.
     "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database unreachable: 503 and Retry-After. Before the session and
+    # authentication middleware, whose database errors it answers too.
+    "config.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,6 +115,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is checked before a request reuses it: after a database
+# restart, the first request of each worker then reconnects rather than fail.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work side by side; the timeout turns
     # short write contention into a wait instead of "database is locked".
@@ -167,9 +173,17 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# allauth's rate limits stay on (its defaults: sign-ups, logins, failed
-# logins, password resets and confirmation emails per IP and per account),
-# counted in the cache.
+# allauth's rate limits stay on, counted in the cache (Redis when REDIS_URL
+# is set; without it each worker process counts alone). Its defaults limit
+# sign-ups, password resets and confirmation emails; the sign-in limits are
+# written out here as the policy: at most 30 attempts a minute from one
+# address (then 429), and 10 failed ones a minute from one address or 5 in
+# five minutes for one account, after which even the right password is
+# refused until the window has passed.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+}
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English"))]
@@ -183,6 +197,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# A request carries at most this many files: a submission's five photos and
+# room to spare. Each file is cut off past the photo size limit
+# (initiatives/photos.py); a proxy in front should cap the body as a whole
+# too (nginx: client_max_body_size 50m).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -244,7 +263,11 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 
-ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+# The admin's path: one of your own (staff-area/) keeps it from the bots that
+# try admin/. Slashes around it are optional.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("ADMIN_URL names a path, such as staff-area/.")
 
 # The map's tiles: OpenStreetMap's public server unless MAP_TILE_URL names
 # another (an empty value shows the map's data without tiles).
@@ -314,6 +337,9 @@ SUBMISSIONS_PER_IP_PER_HOUR = env.int("SUBMISSIONS_PER_IP_PER_HOUR", default=20)
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # The API's rate limit counts clients the same way.
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+# And so do allauth's sign-in limits: otherwise every client behind the proxy
+# shares its address, and one guesser locks everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 if MAP_TILE_URL:
     from urllib.parse import urlsplit
 
@@ -342,6 +368,7 @@ DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=1
 for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
     _replica = env.db_url_config(_url)
     _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    _replica.setdefault("CONN_HEALTH_CHECKS", True)
     # Tests use the primary's test database instead of creating one.
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_number}"] = _replica

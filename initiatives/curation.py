@@ -16,6 +16,7 @@ from communities.slugs import unique_slug
 from .models import Collection, CollectionItem, Initiative
 
 
+@transaction.atomic
 def feature(initiative: Initiative, *, featured: bool) -> Initiative:
     """Feature a published initiative on the home page, or stop featuring it."""
     if featured and not initiative.is_public:

@@ -1,0 +1,1 @@
+"""Reliability checks that need real servers: `python -m reliability.load`."""
