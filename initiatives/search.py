@@ -32,9 +32,11 @@ VECTOR_SQL = (
     " || setweight(to_tsvector('english', coalesce({names}, '')), 'D')"
 )
 
-# Every initiative's places, organisations and themes, as one text each.
+# Every initiative's places, organisations and themes, as one text each, in
+# name order: the same links always give the same vector (a restored backup's
+# equals the original's).
 _NAMES_SQL = """
-SELECT x.initiative_id, string_agg(x.name, ' ') AS names FROM (
+SELECT x.initiative_id, string_agg(x.name, ' ' ORDER BY x.name) AS names FROM (
     SELECT ip.initiative_id, p.name FROM initiatives_initiativeplace ip
       JOIN communities_place p ON p.id = ip.place_id
     UNION ALL
