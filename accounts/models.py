@@ -22,9 +22,18 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
+        """A superuser, with their address confirmed: whoever runs
+        `createsuperuser` on the server vouches for it, and staff sign in
+        through the site's sign-in page, which asks for a confirmed one."""
+        from allauth.account.models import EmailAddress
+
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True
-        return self._create_user(email, password, **extra_fields)
+        user = self._create_user(email, password, **extra_fields)
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        return user
 
     def get_by_natural_key(self, email):
         return self.get(email__iexact=email)

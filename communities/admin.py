@@ -16,6 +16,13 @@ class PlaceAdmin(SimpleHistoryAdmin, TreeAdmin):
     search_fields = ("name", "slug", "gss_code")
     prepopulated_fields = {"slug": ("name",)}
 
+    def changelist_view(self, request, extra_context=None):
+        # treebeard names the level of the tree it lists only for a GET:
+        # without this, a POST that shows the list again (one with no action
+        # chosen) was a 500.
+        request._treebeard_parent = None
+        return super().changelist_view(request, extra_context)
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
@@ -5,6 +6,11 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from initiatives.sitemaps import SITEMAPS
+
+# Staff sign in to the admin through the site's own sign-in page, with its
+# rate limits and confirmed email addresses; the admin's own form would check
+# passwords unthrottled.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),

@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.http import HttpResponseForbidden
@@ -499,9 +500,38 @@ def test_the_admin_answers_at_admin_url_and_not_at_admin(client, staff, admin_ur
     response = client.get(admin_url)
     assert response.status_code == 302
     assert response["Location"] == f"{admin_url}login/?next={admin_url}"
-    assert client.get(f"{admin_url}login/").status_code == 200
+    # Its sign-in is the site's own, throttled one.
+    response = client.get(f"{admin_url}login/?next={admin_url}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/account/login/?next={quote(admin_url, safe='')}"
     assert client.get("/admin/").status_code == 404
     assert client.get("/admin/login/").status_code == 404
     client.force_login(staff)
     assert client.get(admin_url).status_code == 200
     assert client.get("/admin/").status_code == 404
+
+
+def test_the_admins_own_sign_in_form_checks_no_password(client, staff):
+    """A password sent to the admin's form is never checked there: the
+    admin sends everyone to the site's sign-in page, which is throttled."""
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": staff.email, "password": "a-long-password-1", "next": "/admin/"},
+    )
+    assert response.status_code == 302 and response["Location"].startswith("/account/login/")
+    assert client.get("/admin/").status_code == 302  # still not signed in
+    signed_in = client.post(
+        "/account/login/?next=/admin/", {"login": staff.email, "password": "a-long-password-1"}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_createsuperuser_gives_staff_a_confirmed_address(db, monkeypatch):
+    from allauth.account.models import EmailAddress
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-password-1")
+    call_command("createsuperuser", interactive=False, email="chief@example.org", verbosity=0)
+    address = EmailAddress.objects.get(email="chief@example.org")
+    assert address.verified and address.primary and address.user.is_superuser
