@@ -25,7 +25,9 @@ def resolve_place(text: str) -> Place:
     """The place a typed label names ("Name" or "Name, Larger place")."""
     text = " ".join(text.split())
     name, _sep, parent_name = text.partition(", ")
-    matches = list(Place.objects.filter(name__iexact=name)[:20])
+    # No name holds a NUL, and PostgreSQL refuses one in a query.
+    searchable = "\x00" not in text
+    matches = list(Place.objects.filter(name__iexact=name)[:20]) if searchable else []
     if parent_name and len(matches) > 1:
         parents = {
             p.path: p.name
@@ -36,7 +38,7 @@ def resolve_place(text: str) -> Place:
             for m in matches
             if parents.get(m.path[: -Place.steplen], "").lower() == parent_name.lower()
         ]
-    if not matches and parent_name:
+    if not matches and parent_name and searchable:
         # A name that itself holds ", " (rare): try the whole text.
         matches = list(Place.objects.filter(name__iexact=text)[:2])
     if len(matches) == 1:
@@ -62,7 +64,7 @@ def resolve_place(text: str) -> Place:
 
 def resolve_organisation(name: str) -> Organisation:
     name = " ".join(name.split())
-    matches = list(Organisation.objects.filter(name__iexact=name)[:2])
+    matches = list(Organisation.objects.filter(name__iexact=name)[:2]) if "\x00" not in name else []
     if len(matches) == 1:
         return matches[0]
     if not matches:

@@ -13,7 +13,9 @@ from .models import Organisation
 @require_http_methods(["GET", "POST"])
 def memberships(request):
     """The organisations a person acts for, and requests to join one."""
-    form = MembershipRequestForm(request.POST or None, user=request.user)
+    form = MembershipRequestForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         services.membership_request(
             user=request.user,

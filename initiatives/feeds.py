@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from communities.models import Organisation, Place
@@ -66,7 +67,9 @@ class InitiativesFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.summary
+        # Readers take a description as HTML (Atom marks it type="html"); the
+        # summary is plain text, so it goes escaped.
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.published_at

@@ -23,6 +23,17 @@ MAX_ORGANISATIONS = 10
 ORGANISATION_ROWS = 3
 
 
+class ThemesField(forms.ModelMultipleChoiceField):
+    """Themes chosen by id. An id longer than any the database holds names no
+    theme: SQLite cannot even compare it (Django checks the range for one id,
+    not for a list)."""
+
+    def _check_values(self, value):
+        if any(len(str(pk)) > 18 for pk in value):
+            raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value")
+        return super()._check_values(value)
+
+
 class InitiativeForm(HumanCheckForm):
     title = forms.CharField(
         label=gettext_lazy("Name of the initiative"),
@@ -53,7 +64,7 @@ class InitiativeForm(HumanCheckForm):
         max_length=20000,
         required=False,
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = ThemesField(
         label=gettext_lazy("Themes"),
         queryset=Theme.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -511,6 +522,10 @@ class SubmissionForms:
             elif field.name in ("activity_status", "on_behalf_of"):
                 anchor = f"id_{field.name}_0"
             errors += [(anchor, message) for message in field.errors]
+        # Photos to remove that are not this initiative's (a stale or forged form).
+        errors += [
+            ("photos-fieldset", message) for message in self.remove.errors.get("remove_photos", [])
+        ]
         for label, formset, anchor in (
             (_("Organisation %(n)s"), self.organisations, "organisations-fieldset"),
             (_("Photo %(n)s"), self.photos, "photos-fieldset"),

@@ -85,6 +85,9 @@ def already_decided_on(decisions) -> AlreadyDecided:
 def _check_message(action: str, message: str) -> None:
     if action in MESSAGE_REQUIRED and not message.strip():
         raise ValidationError({"message": MESSAGE_REQUIRED[action]}, code="message_required")
+    # Forms refuse a NUL; the bulk and merge buttons send their text as it came.
+    if "\x00" in message:
+        raise ValidationError({"message": _("Null characters are not allowed.")}, code="null")
 
 
 def decide(
@@ -211,6 +214,7 @@ def merge_duplicate(duplicate, *, into, moderator, message: str = "", note: str 
 
     if duplicate.pk == into.pk:
         raise ValidationError(_("An initiative cannot be a duplicate of itself."))
+    _check_message("merge", message)
     with transaction.atomic():
         live = Initiative.objects.select_for_update().get(pk=duplicate.pk)
         target = Initiative.objects.select_for_update().get(pk=into.pk)

@@ -142,6 +142,10 @@ class FilterBackend(DjangoFilterBackend):
     """django-filter, with the initiative filter's themes loaded once and its
     sort order applied (relevance for a search, distance for `near`)."""
 
+    # The browsable API's filter form: django_filters is not an installed app,
+    # so its own template is not found.
+    template = "api/filters.html"
+
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         if issubclass(view.filterset_class, InitiativeFilter):
@@ -181,12 +185,16 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         value = self.kwargs["slug"]
         queryset = self.get_queryset()
+        # Collections have slugs only: a uuid there is a slug like any other.
+        has_uuid = any(field.name == "uuid" for field in queryset.model._meta.fields)
         try:
-            lookup = {"uuid": uuid.UUID(value)}
+            lookup = {"uuid": uuid.UUID(value)} if has_uuid else None
         except ValueError:
+            lookup = None
+        if lookup is None:
             # Not a slug either (PostgreSQL refuses a NUL, say): nothing has it.
             if not slug_re.match(value):
-                raise Http404 from None
+                raise Http404
             lookup = {"slug": value}
         obj = get_object_or_404(queryset, **lookup)
         self.check_object_permissions(self.request, obj)

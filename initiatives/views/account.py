@@ -53,7 +53,7 @@ class DeleteAccountForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.account_delete(request.user)
         logout(request)

@@ -4,6 +4,7 @@ email, and unsubscribing in one click."""
 import hashlib
 from urllib.parse import urlencode
 
+from django.core.validators import slug_re
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,11 +34,12 @@ def _address_key(email: str) -> str:
 
 def _named(params) -> dict:
     """{"place": place} or {"theme": theme} from slugs in `params`, if it exists."""
+    # What is not a slug names nothing (and PostgreSQL refuses a NUL).
     if slug := params.get("place"):
-        place = Place.objects.filter(slug=slug).first()
+        place = Place.objects.filter(slug=slug).first() if slug_re.match(slug) else None
         return {"place": place} if place else {}
     if slug := params.get("theme"):
-        theme = Theme.objects.filter(slug=slug).first()
+        theme = Theme.objects.filter(slug=slug).first() if slug_re.match(slug) else None
         return {"theme": theme} if theme else {}
     return {}
 

@@ -248,7 +248,8 @@ def collection_edit(request, slug=None):
 
 def _next_url(request, default):
     url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path on this site: redirect() takes anything else for a view's name.
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return url

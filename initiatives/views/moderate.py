@@ -4,6 +4,7 @@ the decision on it."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +28,12 @@ QUEUE_LIMIT = 100
 
 
 moderator_required = permissions.required(permissions.can_moderate)
+
+
+def _slug(value) -> str:
+    """A slug sent in a query or a form, or "" for what cannot be one (which
+    names nothing, and may hold a NUL that PostgreSQL refuses)."""
+    return value if value and slug_re.match(value) else ""
 
 
 class DecisionForm(forms.Form):
@@ -84,8 +91,8 @@ def _revision_actions(revision):
 @require_safe
 def queue(request):
     kind = request.GET.get("kind", "")
-    theme = Theme.objects.filter(slug=request.GET.get("theme", "")).first()
-    place = Place.objects.filter(slug=request.GET.get("place", "")).first()
+    theme = Theme.objects.filter(slug=_slug(request.GET.get("theme"))).first()
+    place = Place.objects.filter(slug=_slug(request.GET.get("place"))).first()
     submissions = Initiative.objects.filter(moderation_state=Initiative.State.PENDING)
     edits = InitiativeRevision.objects.filter(state=InitiativeRevision.State.PENDING)
     if theme:
@@ -229,7 +236,7 @@ def initiative_item(request, pk):
     )
     actions = _initiative_actions(initiative)
     form = DecisionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         actions=actions,
         initial={"seen_state": initiative.moderation_state},
     )
@@ -319,7 +326,7 @@ def revision_item(request, pk):
         InitiativeRevision.objects.select_related("initiative", "proposed_by"), pk=pk
     )
     form = DecisionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         actions=_revision_actions(revision),
         initial={"seen_state": revision.state},
     )
@@ -385,7 +392,10 @@ def bulk_decide(request):
     """Approve or reject several new submissions at once."""
     action = request.POST.get("action")
     message = request.POST.get("message", "")
-    ids = [int(pk) for pk in request.POST.getlist("items") if pk.isdigit()]
+    # Ids the database can hold: ASCII digits ("²" is a digit to isdigit(),
+    # not to int()), and no more than fit in 64 bits.
+    items = request.POST.getlist("items")
+    ids = [int(pk) for pk in items if pk.isascii() and pk.isdigit() and len(pk) <= 18]
     if action not in ("approve", "reject") or not ids:
         messages.error(request, _("Choose the submissions, and approve or reject."))
         return redirect("initiatives:moderation-queue")
@@ -416,7 +426,7 @@ def bulk_decide(request):
 def merge(request, pk):
     """Mark a submission as a duplicate of an initiative already listed."""
     duplicate = get_object_or_404(Initiative, pk=pk)
-    into = Initiative.objects.filter(slug=request.POST.get("into", "")).first()
+    into = Initiative.objects.filter(slug=_slug(request.POST.get("into"))).first()
     if into is None:
         messages.error(request, _("Choose the initiative it duplicates."))
         return redirect("initiatives:moderation-initiative", pk=pk)

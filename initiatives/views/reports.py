@@ -110,7 +110,7 @@ def report_create(request, slug):
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
     if request.method == "GET" and request.GET.get("sent"):
         return render(request, "initiatives/report_done.html", {"initiative": initiative})
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     context = {"initiative": initiative, "form": form}
     if request.method == "GET":
         return render(request, "initiatives/report.html", context)
@@ -163,7 +163,7 @@ def report_item(request, pk):
     form = None
     if report.state == Report.State.OPEN:
         form = ReportDecisionForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             actions=reports.decision_actions(report),
             initial={"seen_state": report.state},
         )
