@@ -43,6 +43,8 @@ from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.run import table  # the benchmark's plain text table
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DATABASE = "cpm_load"
@@ -749,21 +751,6 @@ def run_load(plan, site, port, postgresql, run_id):
 
 
 # The report.
-
-
-def table(headers, rows):
-    """A plain text table, numbers right-aligned."""
-    widths = [max(len(str(c)) for c in column) for column in zip(headers, *rows, strict=True)]
-    lines = []
-    for n, row in enumerate([headers, *rows]):
-        cells = [
-            str(c).ljust(w) if i == 0 else str(c).rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 # The columns of the requests table: a 5xx or no answer at all is a failure,

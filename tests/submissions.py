@@ -4,7 +4,7 @@ import io
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from PIL import Image
+from PIL import ExifTags, Image
 
 from initiatives.abuse import form_started_token
 
@@ -20,6 +20,24 @@ def jpeg_bytes(size=(800, 600), colour=(40, 120, 90), exif=None, fmt="JPEG"):
     options = {"exif": exif} if exif is not None else {}
     Image.new("RGB", size, colour).save(out, fmt, **options)
     return out.getvalue()
+
+
+# EXIF tags: the GPS block, and the camera's make.
+GPS_IFD = 0x8825
+MAKE = 0x010F
+
+
+def gps_exif() -> Image.Exif:
+    """EXIF as a phone writes it: the camera's make and where the photo was taken."""
+    exif = Image.Exif()
+    exif[MAKE] = "Acme Camera Co"
+    exif[GPS_IFD] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (51.0, 27.0, 30.0),
+        ExifTags.GPS.GPSLongitudeRef: "W",
+        ExifTags.GPS.GPSLongitude: (2.0, 35.0, 15.0),
+    }
+    return exif
 
 
 def form_data(*, themes, place, seconds_ago=10, **overrides):

@@ -19,18 +19,16 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client
 from django.test.client import encode_multipart
 from django.urls import reverse
-from PIL import ExifTags, Image, ImageCms, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin
 
 from initiatives import photos
 from initiatives.models import Initiative, InitiativeImage, InitiativeRevision, RevisionImage
 from tests.factories import make_initiative
-from tests.submissions import form_data, jpeg_bytes, verified_user
+from tests.submissions import GPS_IFD, form_data, gps_exif, jpeg_bytes, verified_user
 
 pytestmark = pytest.mark.django_db
 
 SUBMIT_URL = reverse("initiatives:submit")
-GPS_IFD = 0x8825
-MAKE = 0x010F
 SCRIPT = b"<script>alert(document.cookie)</script>"
 XMP_WITH_GPS = (
     b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
@@ -41,18 +39,6 @@ XMP_WITH_GPS = (
 
 
 # Building files -----------------------------------------------------------
-
-
-def gps_exif() -> Image.Exif:
-    exif = Image.Exif()
-    exif[MAKE] = "Acme Camera Co"
-    exif[GPS_IFD] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (51.0, 27.0, 30.0),
-        ExifTags.GPS.GPSLongitudeRef: "W",
-        ExifTags.GPS.GPSLongitude: (2.0, 35.0, 15.0),
-    }
-    return exif
 
 
 def picture(size=(800, 600), mode="RGB", colour=(40, 120, 90)) -> Image.Image:

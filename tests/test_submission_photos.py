@@ -12,33 +12,19 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import ExifTags, Image
+from PIL import Image
 
 from initiatives import photos
 from initiatives.models import Initiative, InitiativeImage
-from tests.submissions import form_data, jpeg_bytes, verified_user
+from tests.submissions import GPS_IFD, MAKE, form_data, gps_exif, jpeg_bytes, verified_user
 
 pytestmark = pytest.mark.django_db
 
 SUBMIT_URL = reverse("initiatives:submit")
-GPS_IFD = 0x8825
-MAKE = 0x010F
 ORIENTATION = 0x0112
 
 
 # Building files -----------------------------------------------------------
-
-
-def gps_exif() -> Image.Exif:
-    exif = Image.Exif()
-    exif[MAKE] = "Acme Camera Co"
-    exif[GPS_IFD] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (51.0, 27.0, 30.0),
-        ExifTags.GPS.GPSLongitudeRef: "W",
-        ExifTags.GPS.GPSLongitude: (2.0, 35.0, 15.0),
-    }
-    return exif
 
 
 def image_bytes(size=(400, 300), *, mode="RGB", colour=(40, 120, 90), fmt="PNG", **options):

@@ -120,7 +120,7 @@ def _browse_context(request, filterset, themes):
         # A place, a theme and a status: every count is kept (tallies.py).
         theme = (data.get("theme") or [None])[0]
         status = data.get("status") or ""
-        page = _paginate(request, results, tallies.count_for(data))
+        page = _paginate(request, results, tallies.count(current, theme, status))
         counts = tallies.theme_counts(current, status)
         branches = tallies.place_counts(current, theme, status, top_depth=TOP_LEVEL_DEPTH)
     elif search.search_terms(data.get("q")) and connection.vendor == "postgresql":
