@@ -38,6 +38,33 @@ def test_loading_twice_leaves_the_same_rows():
     assert Place.objects.find_problems() == ([], [], [], [], [])
 
 
+def test_loading_again_writes_no_row_anywhere():
+    """Not even history: a second run with nothing changed is read-only."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call_command("load_demo_data", verbosity=0)
+    with CaptureQueriesContext(connection) as queries:
+        call_command("load_demo_data", verbosity=0)
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == []
+
+
+def test_loading_again_brings_a_changed_row_back_and_records_it():
+    call_command("load_demo_data", verbosity=0)
+    initiative = Initiative.objects.get(slug="the-wigan-deal")
+    summary, history = initiative.summary, initiative.history.count()
+    Initiative.objects.filter(pk=initiative.pk).update(summary="Changed by hand")
+    call_command("load_demo_data", verbosity=0)
+    initiative.refresh_from_db()
+    assert initiative.summary == summary
+    assert initiative.history.count() == history + 1
+
+
 def test_a_dry_run_saves_nothing():
     call_command("load_demo_data", "--dry-run", verbosity=0)
     assert not Place.objects.exists() and not Initiative.objects.exists()

@@ -1,8 +1,9 @@
 """Load the demo data: the places, organisations, themes and initiatives named
 in the documents the platform grew from, each initiative citing its document.
 
-Idempotent: every row is found by its slug and brought up to date, so a second
-run leaves the same rows.
+Idempotent: every row is found by its slug and brought up to date, and only
+what differs is written, so a second run writes no row at all (no history
+rows, no recounts).
 """
 
 import json
@@ -32,6 +33,17 @@ class DryRun(Exception):
 
 def _date(value):
     return date.fromisoformat(value) if value else None
+
+
+def _save_changed(obj, fields) -> bool:
+    """Set `fields` on `obj` and save it only if one of them differs."""
+    changed = [name for name, value in fields.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, fields[name])
+    if changed:
+        obj.full_clean()
+        obj.save()
+    return bool(changed)
 
 
 class Command(BaseCommand):
@@ -87,7 +99,8 @@ class Command(BaseCommand):
                 place_create(slug=row["slug"], parent=parent, **fields)
                 self.log(f"Added place {row['name']}")
                 continue
-            Place.objects.filter(pk=place.pk).update(**fields)
+            if any(getattr(place, name) != value for name, value in fields.items()):
+                Place.objects.filter(pk=place.pk).update(**fields)
             current_parent = Place.objects.get_parent(place)
             if parent and (current_parent is None or current_parent.pk != parent.pk):
                 Place.objects.move(place, Place.objects.get(pk=parent.pk), "sorted-child")
@@ -97,27 +110,32 @@ class Command(BaseCommand):
 
     def load_themes(self, rows):
         for row in rows:
-            Theme.objects.update_or_create(
-                slug=row["slug"],
-                defaults={
-                    "name": row["name"],
-                    "description": row.get("description", ""),
-                    "parent": Theme.objects.get(slug=row["parent"]) if row.get("parent") else None,
-                },
-            )
+            fields = {
+                "name": row["name"],
+                "description": row.get("description", ""),
+                "parent": Theme.objects.get(slug=row["parent"]) if row.get("parent") else None,
+            }
+            theme = Theme.objects.filter(slug=row["slug"]).first()
+            if theme is None:
+                Theme.objects.create(slug=row["slug"], **fields)
+            else:
+                _save_changed(theme, fields)
         return len(rows)
 
     def load_organisations(self, rows):
         for row in rows:
-            organisation, _ = Organisation.objects.update_or_create(
-                slug=row["slug"],
-                defaults={
-                    "name": row["name"],
-                    "kind": row["kind"],
-                    "website": row.get("website", ""),
-                    "description": row.get("description", ""),
-                },
-            )
+            fields = {
+                "name": row["name"],
+                "kind": row["kind"],
+                "website": row.get("website", ""),
+                "description": row.get("description", ""),
+            }
+            organisation = Organisation.objects.filter(slug=row["slug"]).first()
+            if organisation is None:
+                organisation = Organisation.objects.create(slug=row["slug"], **fields)
+            else:
+                _save_changed(organisation, fields)
+            # set() writes only the links that differ.
             organisation.places.set(Place.objects.filter(slug__in=row.get("places", [])))
         return len(rows)
 
@@ -150,33 +168,61 @@ class Command(BaseCommand):
                 )
                 self.log(f"Added initiative {row['title']}")
             else:
-                for name, value in fields.items():
-                    setattr(initiative, name, value)
-                initiative.title = row["title"]
-                initiative.location_is_place_centre = initiative.latitude is None
-                initiative_locate(initiative, row_places[0])
-                initiative.full_clean()
-                initiative.save()
-                initiative_set_places(initiative, row_places)
+                self.update_initiative(initiative, row["title"], fields, row_places)
+                if self.served(initiative) != self.served_wanted(row_places):
+                    initiative_set_places(initiative, row_places)
                 initiative.themes.set(row_themes)
-                initiative_set_organisations(initiative, row_orgs)
+                wanted = {(org.pk, role) for org, role in row_orgs}
+                if set(initiative.initiative_organisations.values_list("organisation", "role")) != (
+                    wanted
+                ):
+                    initiative_set_organisations(initiative, row_orgs)
             self.load_sources(initiative, row["sources"], documents)
         return len(rows)
 
+    @staticmethod
+    def update_initiative(initiative, title, fields, places):
+        """Bring an initiative up to date, saving it (and so writing its
+        history) only when something differs."""
+        located = Initiative(**fields)
+        located.location_is_place_centre = located.latitude is None
+        initiative_locate(located, places[0])
+        fields = {
+            **fields,
+            "title": title,
+            "location_is_place_centre": located.location_is_place_centre,
+            "latitude": located.latitude,
+            "longitude": located.longitude,
+        }
+        _save_changed(initiative, fields)
+
+    @staticmethod
+    def served(initiative):
+        """The places an initiative serves, its primary place first."""
+        links = initiative.initiative_places.order_by("-is_primary", "place_id")
+        primary, *others = links.values_list("place_id", flat=True) or [None]
+        return [primary, *sorted(others)]
+
+    @staticmethod
+    def served_wanted(places):
+        return [places[0].pk, *sorted({p.pk for p in places[1:]} - {places[0].pk})]
+
     def load_sources(self, initiative, sources, documents):
+        existing = {source.position: source for source in initiative.sources.all()}
         for position, source in enumerate(sources):
             document = documents[source["document"]]
-            InitiativeSource.objects.update_or_create(
-                initiative=initiative,
-                position=position,
-                defaults={
-                    "title": document["title"],
-                    "url": document.get("url", ""),
-                    "publisher": document.get("publisher", ""),
-                    "author": document.get("author", ""),
-                    "published_on": _date(document.get("published_on")),
-                    "reference": document["file"],
-                    "quote": source.get("quote", ""),
-                },
-            )
-        initiative.sources.filter(position__gte=len(sources)).delete()
+            fields = {
+                "title": document["title"],
+                "url": document.get("url", ""),
+                "publisher": document.get("publisher", ""),
+                "author": document.get("author", ""),
+                "published_on": _date(document.get("published_on")),
+                "reference": document["file"],
+                "quote": source.get("quote", ""),
+            }
+            if position in existing:
+                _save_changed(existing[position], fields)
+            else:
+                InitiativeSource.objects.create(initiative=initiative, position=position, **fields)
+        if any(position >= len(sources) for position in existing):
+            initiative.sources.filter(position__gte=len(sources)).delete()
