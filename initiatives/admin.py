@@ -2,10 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import moderation
+from . import permissions
 from .models import (
     Alert,
     Initiative,
@@ -22,8 +24,41 @@ from .models import (
 from .services import initiative_locate
 
 
+class AskPermissions:
+    """Admin rights come from `permissions.ADMIN_RIGHTS`, not from model
+    permissions granted to groups."""
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.admin_may(request.user, "view", self.model)
+
+    def has_add_permission(self, request, *args):
+        return permissions.admin_may(request.user, "add", self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.admin_may(request.user, "change", self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.admin_may(request.user, "delete", self.model)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+
+class PartOfAnInitiative:
+    """An inline of the initiative's form: whoever may change the initiative
+    changes it; others see it as part of the initiative they may view."""
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.admin_may(request.user, "view", Initiative)
+
+    def has_add_permission(self, request, obj=None):
+        return permissions.admin_may(request.user, "change", Initiative)
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(AskPermissions, admin.ModelAdmin):
     list_display = ("name", "parent", "slug")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "slug", "description")
@@ -70,7 +105,7 @@ class PlacesFormSet(forms.BaseInlineFormSet):
         return saved
 
 
-class InitiativePlaceInline(admin.TabularInline):
+class InitiativePlaceInline(PartOfAnInitiative, admin.TabularInline):
     model = InitiativePlace
     form = InitiativePlaceForm
     formset = PlacesFormSet
@@ -79,19 +114,19 @@ class InitiativePlaceInline(admin.TabularInline):
     min_num = 1
 
 
-class InitiativeOrganisationInline(admin.TabularInline):
+class InitiativeOrganisationInline(PartOfAnInitiative, admin.TabularInline):
     model = InitiativeOrganisation
     autocomplete_fields = ("organisation",)
     extra = 0
 
 
-class InitiativeImageInline(admin.StackedInline):
+class InitiativeImageInline(PartOfAnInitiative, admin.StackedInline):
     model = InitiativeImage
     extra = 0
     classes = ("collapse",)
 
 
-class InitiativeSourceInline(admin.StackedInline):
+class InitiativeSourceInline(PartOfAnInitiative, admin.StackedInline):
     model = InitiativeSource
     extra = 0
     classes = ("collapse",)
@@ -118,26 +153,9 @@ class InitiativeAdminForm(forms.ModelForm):
             "contact_email",
             "contact_phone",
             "contact_consent",
-            "moderation_state",
             "featured",
-            "submitted_by",
-            "credit_submitter",
-            "credit_name",
             "on_behalf_of",
         )
-
-    def clean_moderation_state(self):
-        new = self.cleaned_data["moderation_state"]
-        old = self.initial.get("moderation_state", Initiative.State.DRAFT)
-        if not self.instance.pk:
-            # A new initiative starts as a draft, waiting, or published at once.
-            old = Initiative.State.PENDING if new != Initiative.State.DRAFT else new
-        if new != old and not moderation.can_move(old, new):
-            raise ValidationError(
-                _("An initiative cannot go from “%(from)s” to “%(to)s”."),
-                params={"from": Initiative.State(old).label, "to": Initiative.State(new).label},
-            )
-        return new
 
     def clean(self):
         data = super().clean()
@@ -147,7 +165,7 @@ class InitiativeAdminForm(forms.ModelForm):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
+class InitiativeAdmin(AskPermissions, SimpleHistoryAdmin):
     form = InitiativeAdminForm
     list_display = (
         "title",
@@ -161,8 +179,6 @@ class InitiativeAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "summary", "description", "places__name", "organisations__name")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("themes",)
-    autocomplete_fields = ("submitted_by",)
-    readonly_fields = ("created_at", "updated_at", "published_at")
     date_hierarchy = "created_at"
     list_per_page = 50
     show_full_result_count = False
@@ -201,8 +217,12 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         (
             _("Moderation"),
             {
+                "description": _(
+                    "Decisions on what is published are made on the moderation pages, "
+                    "where they are recorded and the submitter is told."
+                ),
                 "fields": (
-                    "moderation_state",
+                    "moderation_state_link",
                     "featured",
                     "submitted_by",
                     "credit_submitter",
@@ -211,18 +231,29 @@ class InitiativeAdmin(SimpleHistoryAdmin):
                     "created_at",
                     "updated_at",
                     "published_at",
-                )
+                ),
             },
         ),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        return permissions.admin_readonly_fields(request.user, Initiative)
+
+    @admin.display(description=_("moderation state"))
+    def moderation_state_link(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Waiting for moderation once saved")
+        return format_html(
+            '{} (<a href="{}">{}</a>)',
+            obj.get_moderation_state_display(),
+            reverse("initiatives:moderation-initiative", args=[obj.pk]),
+            _("decide on the moderation page"),
+        )
+
     def save_model(self, request, obj, form, change):
-        if "moderation_state" in form.changed_data and obj.pk:
-            target, obj.moderation_state = obj.moderation_state, form.initial["moderation_state"]
-            moderation.move(obj, target)
-        elif obj.moderation_state == Initiative.State.PUBLISHED and obj.published_at is None:
+        if not change:
+            # Added here, it waits in the moderation queue like any submission.
             obj.moderation_state = Initiative.State.PENDING
-            moderation.move(obj, Initiative.State.PUBLISHED)
         super().save_model(request, obj, form, change)
 
     @transaction.atomic
@@ -234,14 +265,8 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         initiative.save(update_fields=["latitude", "longitude", "location_is_place_centre"])
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AskPermissions, admin.ModelAdmin):
     """Records that only the site writes (through its services): staff read them here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InitiativeRevision)

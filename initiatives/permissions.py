@@ -50,6 +50,69 @@ def context(request):
     return {"can_moderate": can_moderate(user), "can_curate": can_curate(user)}
 
 
+# Fields of an initiative that the admin shows but never changes: its state
+# and publication date move only through a moderation decision (recorded,
+# audited and told to the submitter), who sent it and the name they chose to
+# be credited under are the submitter's own, and featuring is a curator's.
+ADMIN_DECIDED_FIELDS = (
+    "moderation_state_link",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "submitted_by",
+    "credit_submitter",
+    "credit_name",
+)
+
+
+def _superuser(user) -> bool:
+    return user.is_superuser
+
+
+def _moderator_or_curator(user) -> bool:
+    return can_moderate(user) or can_curate(user)
+
+
+# What staff may do with each of this app's models in the admin. Records that
+# only the site writes (decisions, proposals, alerts) are never added or
+# changed here; an initiative's photos, places, organisations and sources are
+# changed with it.
+ADMIN_RIGHTS = {
+    "initiatives.theme": {
+        "view": can_curate,
+        "add": can_curate,
+        "change": can_curate,
+        "delete": _superuser,
+    },
+    "initiatives.initiative": {
+        "view": _moderator_or_curator,
+        "add": _superuser,
+        "change": _moderator_or_curator,
+        "delete": _superuser,
+    },
+    "initiatives.initiativerevision": {"view": can_moderate, "delete": _superuser},
+    "initiatives.proposedplace": {"view": can_moderate, "delete": _superuser},
+    "initiatives.proposedorganisation": {"view": can_moderate, "delete": _superuser},
+    "initiatives.moderationdecision": {"view": _superuser, "delete": _superuser},
+    "initiatives.alert": {"view": _superuser, "delete": _superuser},
+}
+
+
+def admin_may(user, action: str, model) -> bool:
+    """Whether `user` may `action` ("view", "add", "change", "delete") `model` in the admin."""
+    if not (user.is_active and user.is_staff):
+        return False
+    check = ADMIN_RIGHTS.get(model._meta.label_lower, {}).get(action)
+    return bool(check and check(user))
+
+
+def admin_readonly_fields(user, model) -> tuple[str, ...]:
+    """The fields of `model`'s admin form that `user` may read but not change."""
+    if model._meta.label != "initiatives.Initiative":
+        return ()
+    return ADMIN_DECIDED_FIELDS + (() if can_curate(user) else ("featured",))
+
+
 def can_import(user) -> bool:
     """Importing a list can publish at once: a moderator's power."""
     return can_moderate(user)

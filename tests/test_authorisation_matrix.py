@@ -879,3 +879,79 @@ def test_a_signed_in_person_is_never_served_a_page_cached_for_anonymous_visitors
 
     assert "X-Cache" not in response
     assert reverse("initiatives:my-submissions") in response.content.decode()
+
+
+# What each persona can change, not only open: the ways a waiting initiative
+# could be published. Only a moderator's decision on the moderation pages
+# publishes it, and that decision is recorded.
+def _admin_change_form(initiative):
+    link = initiative.initiative_places.get()
+    rows = {
+        "initiative_places": [{"id": link.pk, "place": link.place_id, "is_primary": "on"}],
+        "initiative_organisations": [],
+        "images": [],
+        "sources": [],
+    }
+    data = {
+        "title": initiative.title,
+        "slug": initiative.slug,
+        "summary": initiative.summary,
+        "description": initiative.description,
+        "activity_status": initiative.activity_status,
+        "themes": [t.pk for t in initiative.themes.all()],
+        "location_is_place_centre": "on",
+        "featured": "on",
+        "moderation_state": State.PUBLISHED,
+        "published_at_0": "2026-01-01",
+        "published_at_1": "10:00:00",
+    }
+    for prefix, forms in rows.items():
+        initial = len(forms)
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": str(len(forms)),
+                f"{prefix}-INITIAL_FORMS": str(initial),
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+        for i, row in enumerate(forms):
+            data.update({f"{prefix}-{i}-{key}": value for key, value in row.items()})
+    return data
+
+
+PUBLISHING_DOORS = {
+    "the admin's change form": lambda w: (
+        reverse("admin:initiatives_initiative_change", args=[w.pending.pk]),
+        _admin_change_form(w.pending),
+    ),
+    "the moderation page": lambda w: (
+        _moderation_page(w.pending),
+        {"action": "approve", "seen_state": State.PENDING},
+    ),
+    "bulk decisions": lambda w: (
+        reverse("initiatives:moderation-bulk"),
+        {"action": "approve", "items": [str(w.pending.pk)]},
+    ),
+}
+
+
+@pytest.mark.parametrize("door", sorted(PUBLISHING_DOORS))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_a_moderators_recorded_decision_publishes(world, persona, door):
+    client = Client()
+    if persona != ANONYMOUS:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
+    url, data = PUBLISHING_DOORS[door](world)
+    with transaction.atomic():
+        client.post(url, data)
+        world.pending.refresh_from_db()
+        state = world.pending.moderation_state
+        decided = ModerationDecision.objects.filter(
+            initiative=world.pending, to_state=State.PUBLISHED
+        ).exists()
+        transaction.set_rollback(True)
+    world.pending.refresh_from_db()
+    publishes = persona in (MODERATOR, SUPERUSER) and door != "the admin's change form"
+    assert (state == State.PUBLISHED) is publishes
+    assert decided is publishes
