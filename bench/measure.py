@@ -369,8 +369,8 @@ def measure_geojson(client, path, timeout):
 
 def search_matches():
     """How many published initiatives each benchmark word matches."""
+    from initiatives.catalogue.search import search
     from initiatives.models import Initiative
-    from initiatives.search import search
 
     try:
         return {

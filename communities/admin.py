@@ -4,8 +4,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from . import services
-from .models import Membership, Organisation, Place
+from communities import services
+from communities.models import Membership, Organisation, Place
 
 
 @admin.register(Place)

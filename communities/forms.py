@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .lookups import resolve_organisation
-from .models import Membership
+from communities.lookups import resolve_organisation
+from communities.models import Membership
 
 
 class MembershipRequestForm(forms.Form):

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .models import Organisation, Place
+from communities.models import Organisation, Place
 
 PLACE_LIST_LIMIT = 5000
 

@@ -1,8 +1,8 @@
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Membership, Organisation, Place
-from .slugs import unique_slug
+from communities.models import Membership, Organisation, Place
+from communities.slugs import unique_slug
 
 
 @transaction.atomic
@@ -85,7 +85,7 @@ def membership_decide(membership: Membership, *, approve: bool, decided_by) -> M
     membership.decided_at = timezone.now()
     membership.decided_by = decided_by
     membership.save(update_fields=["state", "decided_at", "decided_by"])
-    from .tasks import send_membership_decided
+    from communities.tasks import send_membership_decided
 
     transaction.on_commit(lambda: send_membership_decided.enqueue(membership.pk))
     return membership

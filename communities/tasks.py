@@ -2,8 +2,7 @@ from django.tasks import task
 from django.urls import reverse
 
 from accounts.emails import send_templated
-
-from .models import Membership
+from communities.models import Membership
 
 
 @task

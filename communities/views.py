@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import services
-from .forms import MembershipRequestForm
-from .models import Organisation
+from communities import services
+from communities.forms import MembershipRequestForm
+from communities.models import Organisation
 
 
 @login_required

@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, nearest the views: anonymous public pages from the cache.
-    "initiatives.caching.PublicPageCacheMiddleware",
+    "initiatives.ops.caching.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from initiatives.sitemaps import SITEMAPS
+from initiatives.opendata.sitemaps import SITEMAPS
 
 # Staff sign in to the admin through the site's own sign-in page, with its
 # rate limits and confirmed email addresses; the admin's own form would check
@@ -20,7 +20,7 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),
-    path("api/", include("initiatives.api.urls")),
+    path("api/", include("initiatives.opendata.api.urls")),
     path("", include("communities.urls")),
     path("", include("initiatives.urls")),
     path("account/", include("allauth.urls")),

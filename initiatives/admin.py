@@ -7,8 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import permissions
-from .models import (
+from initiatives import permissions
+from initiatives.catalogue.services import initiative_locate
+from initiatives.models import (
     Alert,
     Initiative,
     InitiativeImage,
@@ -21,7 +22,6 @@ from .models import (
     ProposedPlace,
     Theme,
 )
-from .services import initiative_locate
 
 
 class AskPermissions:

@@ -9,7 +9,9 @@ class InitiativesConfig(AppConfig):
     def ready(self):
         from PIL import Image
 
-        from . import photos, signals  # noqa: F401
+        # Importing the signals connects them; PLC0415: the app registry
+        # must be ready before model modules are imported.
+        from initiatives.catalogue import photos, signals  # noqa: F401
 
         # Pillow warns of a decompression bomb above this many pixels (and
         # photos.open_checked turns the warning into an error).

@@ -32,7 +32,7 @@ def can_submit_for(user, organisation) -> bool:
 def can_edit_submission(user, initiative) -> bool:
     """The submitter edits their own submission (a published one through a
     proposed edit); rejected and archived ones stay as they are."""
-    from .services import EDITABLE_STATES
+    from initiatives.moderation.states import EDITABLE_STATES
 
     return (
         user.is_authenticated

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from communities.models import Place
 from communities.services import organisation_create, place_create
+from initiatives.catalogue.services import initiative_create
 from initiatives.models import Initiative, Theme
-from initiatives.services import initiative_create
 
 
 def make_place(name, *, kind="town", parent=None, latitude=51.5, longitude=-2.6, **fields):

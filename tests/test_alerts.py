@@ -20,8 +20,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from initiatives import alerts
 from initiatives.abuse import form_started_token
+from initiatives.alerts import services as alerts
 from initiatives.models import Alert, Initiative
 from tests.factories import make_initiative, make_theme
 
@@ -408,7 +408,7 @@ def test_a_failed_email_is_tried_again_next_run(places, theme, mailoutbox):
 
     real_send = alerts.send_templated
     with (
-        mock.patch("initiatives.alerts.send_templated", side_effect=send),
+        mock.patch("initiatives.alerts.services.send_templated", side_effect=send),
         pytest.raises(CommandError, match="1 digest email"),
     ):
         send_digests()

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from communities.models import Organisation, Place
-from initiatives import tallies
+from initiatives.browse import tallies
 from initiatives.models import (
     Collection,
     CollectionItem,

@@ -26,7 +26,6 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from communities.services import membership_decide, membership_request
-from initiatives import openreferral
 from initiatives.models import (
     Alert,
     Collection,
@@ -38,7 +37,8 @@ from initiatives.models import (
     ProposedPlace,
     Report,
 )
-from initiatives.services import live_entry_data
+from initiatives.opendata import openreferral
+from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 from tests.submissions import staff_member, verified_user
 

@@ -25,9 +25,9 @@ from django.urls import reverse
 
 from communities.models import Membership
 from communities.services import membership_decide, membership_request
-from initiatives import backup, moderation, photos
-from initiatives.alerts import alert_confirm, alert_request
-from initiatives.curation import collection_save
+from initiatives.alerts.services import alert_confirm, alert_request
+from initiatives.catalogue import photos
+from initiatives.curation.services import collection_save
 from initiatives.models import (
     Initiative,
     InitiativeImage,
@@ -41,7 +41,9 @@ from initiatives.models import (
     Tally,
     TallyMark,
 )
-from initiatives.reports import report_create
+from initiatives.moderation import decisions
+from initiatives.moderation.reports import report_create
+from initiatives.ops import backup
 from tests.factories import make_initiative, make_organisation, make_theme
 from tests.submissions import jpeg_bytes
 
@@ -76,7 +78,7 @@ def world(places, theme, resident, moderator, curator):
     pending = make_initiative(
         "Repair café", places=[places["bristol"]], themes=[theme], state=State.PENDING
     )
-    moderation.decide(pending, moderator=moderator, action="request_changes", message="A date?")
+    decisions.decide(pending, moderator=moderator, action="request_changes", message="A date?")
     draft = make_initiative(
         "Tool library", places=[places["bath"]], themes=[solar], state=State.DRAFT
     )
@@ -87,7 +89,7 @@ def world(places, theme, resident, moderator, curator):
         initiative=draft, name="Oldfield Residents", role="partner", proposed_by=resident
     )
     twin = make_initiative("Solar farm (again)", places=[places["bath"]], themes=[theme])
-    moderation.merge_duplicate(twin, into=farm, moderator=moderator, note="Same farm")
+    decisions.merge_duplicate(twin, into=farm, moderator=moderator, note="Same farm")
 
     revision = InitiativeRevision.objects.create(
         initiative=farm, proposed_by=resident, data={"title": "Lawrence Weston Solar"}

@@ -5,8 +5,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from initiatives import paging
-from initiatives.views import browse as browse_views
+from initiatives.browse import paging
+from initiatives.browse import views as browse_views
 from tests.factories import (
     make_initiative,
     make_organisation,

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from initiatives.photos import KEPT_DIR
+from initiatives.catalogue.photos import KEPT_DIR
 
 
 def kept(name, hours_old):

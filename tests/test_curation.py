@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from communities.models import Organisation, Place
-from initiatives import curation
+from initiatives.curation import services as curation
 from initiatives.models import Collection, CollectionItem, Initiative
 from tests.factories import make_initiative, make_organisation
 

@@ -9,14 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from initiatives.charts import bar_chart
+from initiatives.browse.charts import bar_chart
 from initiatives.models import (
     Initiative,
     InitiativeRevision,
     ModerationDecision,
     Report,
 )
-from initiatives.services import live_entry_data
+from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative, make_place, make_theme
 
 State = Initiative.State

@@ -19,8 +19,8 @@ from django.http import HttpResponseForbidden
 from django.test import Client, override_settings
 from django.urls import URLResolver, clear_url_caches, get_resolver, reverse
 
-from initiatives import openreferral
 from initiatives.models import Alert, Collection, CollectionItem
+from initiatives.opendata import openreferral
 from tests.factories import make_initiative, make_organisation
 from tests.submissions import verified_user
 
@@ -350,7 +350,7 @@ TAKE_POST_WITHOUT_CSRF_TOKEN = {
         "The follow form is on public pages that every visitor gets from the page cache; a "
         "token would tie each page to one visitor. A forged POST can only ask for a "
         "confirmation email (double opt-in), behind a honeypot, a signed time and hourly "
-        "limits per network and per address (initiatives/views/alerts.py)."
+        "limits per network and per address (initiatives/alerts/views.py)."
     ),
     "initiatives:alert-unsubscribe": (
         "One-click unsubscribe (RFC 8058): mail programs POST List-Unsubscribe=One-Click "

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from initiatives import geo
+from initiatives.browse import geo
 from initiatives.models import Collection, CollectionItem, Initiative
 from tests.factories import make_initiative, make_organisation, publish_in_order
 

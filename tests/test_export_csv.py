@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from initiatives import exports
 from initiatives.models import (
     Initiative,
     InitiativeImage,
@@ -22,6 +21,7 @@ from initiatives.models import (
     InitiativeSource,
     ModerationDecision,
 )
+from initiatives.opendata import exports
 from tests.factories import make_initiative, make_organisation, make_theme, publish_in_order
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,6 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.test import Client
 from simple_history.models import HistoricalRecords
 
-from initiatives import services
 from initiatives.models import (
     Initiative,
     InitiativeImage,
@@ -28,6 +27,8 @@ from initiatives.models import (
     ModerationDecision,
     ProposedPlace,
 )
+from initiatives.submissions import entries
+from initiatives.submissions import services as submission_services
 from reliability import load
 from tests.factories import make_initiative
 from tests.submissions import form_data, jpeg_bytes, verified_user
@@ -96,7 +97,7 @@ FAILING_STEPS = {
         IntegrityError("duplicate key value violates unique constraint"),
     ),
     "the source link": (
-        mock.patch.object(services, "_save_source"),
+        mock.patch.object(submission_services, "_save_source"),
         DatabaseError("could not extend file: No space left on device"),
     ),
     "the photo's row, its files already stored": (
@@ -104,7 +105,7 @@ FAILING_STEPS = {
         DatabaseError("could not extend file: No space left on device"),
     ),
     "the last step, the name to credit": (
-        mock.patch.object(services, "_remember_credit_name"),
+        mock.patch.object(submission_services, "_remember_credit_name"),
         IntegrityError("deadlock detected"),
     ),
 }
@@ -147,7 +148,7 @@ def test_a_submission_that_fails_part_way_leaves_nothing_behind_and_can_be_sent_
 def test_a_submission_cut_off_by_the_database_going_away_answers_503_and_leaves_nothing(
     browser, submitter, england, theme
 ):
-    with mock.patch.object(services, "_remember_credit_name") as failing:
+    with mock.patch.object(submission_services, "_remember_credit_name") as failing:
         failing.side_effect = OperationalError("server closed the connection unexpectedly")
         response = browser.post(SUBMIT, submission(theme))
     assert_friendly(response, 503, OUTAGE_TEXT)
@@ -205,7 +206,7 @@ def test_an_approved_edit_that_fails_part_way_leaves_the_live_initiative_as_it_w
     browser, moderator, published
 ):
     data = {
-        **services.live_entry_data(published),
+        **entries.live_entry_data(published),
         "title": "Hartcliffe community solar farm",
         "source_url": "https://example.org/solar",
         "source_title": "Solar farm grows",
@@ -215,7 +216,9 @@ def test_an_approved_edit_that_fails_part_way_leaves_the_live_initiative_as_it_w
     before = history_rows()
     # Copying the edit's photos comes after the live row, its places, themes
     # and organisations, its proposals and its source are written.
-    with mock.patch.object(services, "copy_photos", side_effect=DatabaseError("disk full")):
+    with mock.patch.object(
+        submission_services, "copy_photos", side_effect=DatabaseError("disk full")
+    ):
         response = browser.post(
             f"/moderation/edits/{revision.pk}/", {"action": "approve", "seen_state": "pending"}
         )

@@ -31,8 +31,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from communities.models import Membership, Organisation, Place
-from initiatives import curation, reports, services
 from initiatives.abuse import form_started_token
+from initiatives.curation import services as curation
 from initiatives.models import (
     Alert,
     Collection,
@@ -50,6 +50,8 @@ from initiatives.models import (
     RevisionImage,
     Theme,
 )
+from initiatives.moderation import reports
+from initiatives.submissions import entries
 from tests.factories import make_initiative, make_organisation
 from tests.submissions import form_data, jpeg_bytes, staff_member, verified_user
 
@@ -325,7 +327,7 @@ def world(places, theme):
     revision = InitiativeRevision.objects.create(
         initiative=published,
         proposed_by=resident,
-        data={**services.live_entry_data(published), "title": "Community solar farm (edited)"},
+        data={**entries.live_entry_data(published), "title": "Community solar farm (edited)"},
     )
     report = reports.report_create(
         initiative=published, reason="wrong", details="The hours are wrong.", email=""

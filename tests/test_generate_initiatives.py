@@ -6,8 +6,8 @@ from django.db import connection
 from django.db.models import Count
 
 from communities.models import Organisation, Place
+from initiatives.catalogue.search import refresh_search_vectors, search
 from initiatives.models import Initiative, InitiativePlace
-from initiatives.search import refresh_search_vectors, search
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from initiatives import geo, tallies
+from initiatives.browse import geo, tallies
 from initiatives.models import Initiative
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 
@@ -285,7 +285,7 @@ def test_related_initiatives_come_nearest_first(bristol, glasgow, theme):
 
 
 def test_an_initiative_page_relates_the_nearest_and_the_newest_far_away(bristol, glasgow, theme):
-    from initiatives.views.browse import initiative_related
+    from initiatives.browse.views import initiative_related
 
     solar = make_initiative("Solar", places=[bristol], themes=[theme])
     near = make_initiative("Near", places=[bristol], themes=[theme])

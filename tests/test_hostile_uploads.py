@@ -21,7 +21,7 @@ from django.test.client import encode_multipart
 from django.urls import reverse
 from PIL import Image, ImageCms, PngImagePlugin
 
-from initiatives import photos
+from initiatives.catalogue import photos
 from initiatives.models import Initiative, InitiativeImage, InitiativeRevision, RevisionImage
 from tests.factories import make_initiative
 from tests.submissions import GPS_IFD, form_data, gps_exif, jpeg_bytes, verified_user

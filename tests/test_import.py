@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from initiatives import importing
 from initiatives.models import Initiative, InitiativePlace, InitiativeSource
+from initiatives.moderation import importing
 from tests.factories import make_initiative, make_organisation
 
 State = Initiative.State

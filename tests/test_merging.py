@@ -4,8 +4,8 @@ every link moves, nothing is lost, and the duplicate goes."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from communities.merging import merge_organisations, merge_places
 from communities.models import Membership, Organisation, Place
+from initiatives.curation.merging import merge_organisations, merge_places
 from initiatives.models import (
     Initiative,
     InitiativeOrganisation,
@@ -14,7 +14,7 @@ from initiatives.models import (
     ProposedOrganisation,
     ProposedPlace,
 )
-from initiatives.services import live_entry_data
+from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative, make_organisation, make_place
 from tests.submissions import verified_user
 

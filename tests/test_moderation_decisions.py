@@ -6,8 +6,8 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
-from initiatives import moderation
 from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
+from initiatives.moderation import decisions, states
 from tests.factories import make_initiative
 from tests.submissions import verified_user
 
@@ -38,7 +38,7 @@ ALLOWED = {
     (State.PUBLISHED, "archive"): State.ARCHIVED,
     (State.ARCHIVED, "approve"): State.PUBLISHED,
 }
-EVERY_MOVE = list(itertools.product(State.values, moderation.ACTIONS))
+EVERY_MOVE = list(itertools.product(State.values, decisions.ACTIONS))
 
 
 @pytest.mark.parametrize(("state", "action"), EVERY_MOVE)
@@ -56,12 +56,10 @@ def test_only_the_moves_in_the_table_happen(
     expected = ALLOWED.get((state, action))
     with django_capture_on_commit_callbacks(execute=True):
         if expected is None:
-            with pytest.raises(moderation.IllegalTransition):
-                moderation.decide(
-                    initiative, moderator=moderator, action=action, message="Because."
-                )
+            with pytest.raises(states.IllegalTransition):
+                decisions.decide(initiative, moderator=moderator, action=action, message="Because.")
         else:
-            moderation.decide(initiative, moderator=moderator, action=action, message="Because.")
+            decisions.decide(initiative, moderator=moderator, action=action, message="Because.")
     initiative.refresh_from_db()
     if expected is None:
         assert initiative.moderation_state == state
@@ -79,7 +77,7 @@ def test_only_the_moves_in_the_table_happen(
 def test_approving_publishes_and_the_public_sees_it(client, england, theme, submitter, moderator):
     initiative = submission(State.PENDING, england, theme, submitter)
     assert client.get(f"/initiatives/{initiative.slug}/").status_code == 404
-    moderation.decide(initiative, moderator=moderator, action="approve")
+    decisions.decide(initiative, moderator=moderator, action="approve")
     initiative.refresh_from_db()
     assert initiative.published_at is not None
     assert client.get(f"/initiatives/{initiative.slug}/").status_code == 200
@@ -91,7 +89,7 @@ def test_asking_for_changes_or_rejecting_needs_a_message(
 ):
     initiative = submission(State.PENDING, england, theme, submitter)
     with pytest.raises(ValidationError) as error:
-        moderation.decide(initiative, moderator=moderator, action=action, message="  ")
+        decisions.decide(initiative, moderator=moderator, action=action, message="  ")
     assert "message" in error.value.message_dict
     initiative.refresh_from_db()
     assert initiative.moderation_state == State.PENDING
@@ -103,7 +101,7 @@ def test_the_internal_note_is_kept_but_never_emailed(
 ):
     initiative = submission(State.PENDING, england, theme, submitter)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.decide(
+        decisions.decide(
             initiative,
             moderator=moderator,
             action="request_changes",
@@ -123,11 +121,11 @@ def test_a_second_moderator_deciding_the_same_item_is_told_and_nothing_happens_t
     # Both opened it while it was pending; the other moderator decides first.
     seen_by_both = Initiative.objects.get(pk=initiative.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.decide(
+        decisions.decide(
             Initiative.objects.get(pk=initiative.pk), moderator=other, action="approve"
         )
-        with pytest.raises(moderation.AlreadyDecided) as error:
-            moderation.decide(
+        with pytest.raises(decisions.AlreadyDecided) as error:
+            decisions.decide(
                 seen_by_both,
                 moderator=moderator,
                 action="reject",
@@ -144,13 +142,13 @@ def test_a_second_moderator_deciding_the_same_item_is_told_and_nothing_happens_t
 def test_an_approved_edit_goes_live_and_is_recorded(
     client, england, theme, submitter, moderator, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from initiatives.services import live_entry_data
+    from initiatives.submissions.entries import live_entry_data
 
     live = submission(State.PUBLISHED, england, theme, submitter)
     data = {**live_entry_data(live), "title": "Hartcliffe tool library"}
     revision = InitiativeRevision.objects.create(initiative=live, proposed_by=submitter, data=data)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.decide_revision(revision, moderator=moderator, action="approve")
+        decisions.decide_revision(revision, moderator=moderator, action="approve")
     live.refresh_from_db()
     revision.refresh_from_db()
     assert live.title == "Hartcliffe tool library"
@@ -164,16 +162,16 @@ def test_an_approved_edit_goes_live_and_is_recorded(
 def test_an_edit_sent_back_for_changes_leaves_the_live_page_alone(
     england, theme, submitter, moderator
 ):
-    from initiatives.services import live_entry_data
+    from initiatives.submissions.entries import live_entry_data
 
     live = submission(State.PUBLISHED, england, theme, submitter)
     data = {**live_entry_data(live), "title": "Renamed"}
     revision = InitiativeRevision.objects.create(initiative=live, proposed_by=submitter, data=data)
-    moderation.decide_revision(
+    decisions.decide_revision(
         revision, moderator=moderator, action="request_changes", message="Which name is right?"
     )
-    with pytest.raises(moderation.IllegalTransition):
-        moderation.decide_revision(
+    with pytest.raises(states.IllegalTransition):
+        decisions.decide_revision(
             revision, moderator=moderator, action="approve", seen_state="changes_requested"
         )
     live.refresh_from_db()
@@ -185,7 +183,7 @@ def test_photos_of_an_approved_edit_join_the_initiative_with_their_size(
     england, theme, submitter, moderator
 ):
     from initiatives.models import RevisionImage
-    from initiatives.services import live_entry_data
+    from initiatives.submissions.entries import live_entry_data
 
     live = submission(State.PUBLISHED, england, theme, submitter)
     revision = InitiativeRevision.objects.create(
@@ -198,7 +196,7 @@ def test_photos_of_an_approved_edit_join_the_initiative_with_their_size(
         width=800,
         height=600,
     )
-    moderation.decide_revision(revision, moderator=moderator, action="approve")
+    decisions.decide_revision(revision, moderator=moderator, action="approve")
     image = live.images.get()
     assert (image.image.name, image.alt_text) == ("initiatives/shed.jpg", "The shed")
     assert (image.width, image.height) == (800, 600)

@@ -3,7 +3,7 @@
 import pytest
 
 from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
-from initiatives.services import live_entry_data
+from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative
 from tests.submissions import verified_user
 
@@ -97,9 +97,9 @@ def test_rejecting_without_a_reason_is_refused_with_a_message(client, moderator,
 
 def test_a_decision_already_taken_by_someone_else_is_reported(client, moderator, pending):
     other = verified_user("quick@example.org")
-    from initiatives import moderation
+    from initiatives.moderation import decisions
 
-    moderation.decide(pending, moderator=other, action="approve")
+    decisions.decide(pending, moderator=other, action="approve")
     client.force_login(moderator)
     response = client.post(
         f"/moderation/initiatives/{pending.pk}/",

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group
 
 from communities.models import Organisation, Place
-from initiatives import moderation
 from initiatives.models import (
     Initiative,
     InitiativeOrganisation,
@@ -15,7 +14,8 @@ from initiatives.models import (
     ProposedOrganisation,
     ProposedPlace,
 )
-from initiatives.services import submission_submit
+from initiatives.moderation import decisions
+from initiatives.submissions.services import submission_submit
 from tests.factories import make_initiative, make_organisation, make_theme
 from tests.submissions import verified_user
 
@@ -55,7 +55,7 @@ def test_merging_a_duplicate_keeps_everything_of_both(places, theme, moderator, 
     InitiativeSource.objects.create(
         initiative=duplicate, title="Local news", url="https://news.example.org/solar"
     )
-    moderation.merge_duplicate(duplicate, into=original, moderator=moderator)
+    decisions.merge_duplicate(duplicate, into=original, moderator=moderator)
     original.refresh_from_db()
     duplicate.refresh_from_db()
     assert set(original.places.all()) == {places["lawrence-weston"], places["bristol"]}
@@ -72,8 +72,8 @@ def test_merging_a_duplicate_keeps_everything_of_both(places, theme, moderator, 
     decision = ModerationDecision.objects.get(initiative=duplicate)
     assert "Lawrence Weston solar farm" in decision.message
     # Moving it twice is refused.
-    with pytest.raises(moderation.AlreadyDecided):
-        moderation.merge_duplicate(duplicate, into=original, moderator=moderator)
+    with pytest.raises(decisions.AlreadyDecided):
+        decisions.merge_duplicate(duplicate, into=original, moderator=moderator)
 
 
 def test_a_moderator_merges_from_the_item_page(places, theme, moderator, client):
@@ -109,7 +109,7 @@ def test_accepting_a_proposed_place_creates_it_under_the_larger_place(places, th
     proposal = ProposedPlace.objects.create(
         initiative=initiative, name="Shirehampton", within=places["bristol"]
     )
-    moderation.proposal_accept(proposal, moderator=moderator, kind="neighbourhood")
+    decisions.proposal_accept(proposal, moderator=moderator, kind="neighbourhood")
     proposal.refresh_from_db()
     place = Place.objects.get(name="Shirehampton")
     assert proposal.state == "accepted" and proposal.place == place
@@ -129,14 +129,14 @@ def test_accepting_a_proposed_organisation_links_it_in_its_role(places, theme, m
         role="partner",
         website="https://fixers.example.org",
     )
-    moderation.proposal_accept(proposal, moderator=moderator)
+    decisions.proposal_accept(proposal, moderator=moderator)
     organisation = Organisation.objects.get(name="Fixers Bristol")
     assert organisation.website == "https://fixers.example.org"
     assert InitiativeOrganisation.objects.filter(
         initiative=initiative, organisation=organisation, role="partner"
     ).exists()
-    with pytest.raises(moderation.AlreadyDecided):
-        moderation.proposal_reject(proposal, moderator=moderator)
+    with pytest.raises(decisions.AlreadyDecided):
+        decisions.proposal_reject(proposal, moderator=moderator)
 
 
 def test_a_moderator_rejects_a_proposal_from_the_item_page(client, places, theme, moderator):
@@ -261,7 +261,7 @@ def test_possible_duplicates_are_found_by_similar_titles_near_the_same_place(
         f'value="{solar.slug}"' not in client.get(f"/moderation/initiatives/{unrelated.pk}/").text
     )
     if connection.vendor == "postgresql":
-        from initiatives.similar import similar_initiatives
+        from initiatives.submissions.similar import similar_initiatives
 
         # (Read afresh: adding Bath beside Bristol renumbered the tree's paths.)
         lawrence_weston = Place.objects.get(slug="lawrence-weston")

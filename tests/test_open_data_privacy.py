@@ -58,7 +58,7 @@ def initiatives(places, theme):
 
 
 def open_data_urls(public, organisation, places, theme):
-    from initiatives import openreferral
+    from initiatives.opendata import openreferral
 
     bristol = places["bristol"]
     return [

@@ -17,8 +17,8 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from communities.models import Place
-from initiatives import openreferral
 from initiatives.models import Initiative
+from initiatives.opendata import openreferral
 from tests.factories import (
     make_initiative,
     make_organisation,

@@ -3,7 +3,8 @@ data does; nobody signed in is ever served or stores a cached page."""
 
 import pytest
 
-from initiatives import curation, moderation
+from initiatives.curation import services as curation
+from initiatives.moderation import decisions
 from tests.factories import make_initiative
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_publishing_shows_at_once_on_every_cached_page(client, places, theme, mo
     )
     for path in PAGES:
         assert "Community fridge" not in client.get(path).content.decode(), path
-    moderation.decide(waiting, moderator=moderator, action="approve", seen_state="pending")
+    decisions.decide(waiting, moderator=moderator, action="approve", seen_state="pending")
     for path in PAGES:
         response = client.get(path)
         assert response["X-Cache"] == "miss", path
@@ -59,7 +60,7 @@ def test_archiving_an_edit_and_featuring_change_the_cached_pages(client, moderat
     solar.title = "Community solar farm"
     solar.save()
     assert "Community solar farm" in client.get("/initiatives/").content.decode()
-    moderation.decide(solar, moderator=moderator, action="archive", seen_state="published")
+    decisions.decide(solar, moderator=moderator, action="archive", seen_state="published")
     assert "Community solar farm" not in client.get("/initiatives/").content.decode()
     assert client.get(f"/initiatives/{solar.slug}/").status_code == 404
 
@@ -92,7 +93,7 @@ def test_the_cache_can_be_turned_off(client, settings, solar):
 def test_a_bulk_import_changes_the_cached_pages(client, places, theme, moderator, solar):
     import io
 
-    from initiatives import importing
+    from initiatives.moderation import importing
 
     assert client.get("/initiatives/")["X-Cache"] == "miss"
     rows = (

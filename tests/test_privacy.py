@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from communities.models import Membership
 from communities.services import membership_request
-from initiatives import photos
+from initiatives.catalogue import photos
 from initiatives.models import (
     Initiative,
     InitiativeImage,

@@ -9,9 +9,9 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from initiatives import moderation, reports
 from initiatives.abuse import form_started_token
 from initiatives.models import Initiative, ModerationDecision, Report
+from initiatives.moderation import decisions, reports
 from tests.factories import make_initiative
 from tests.submissions import verified_user
 
@@ -368,7 +368,7 @@ def test_an_initiative_no_longer_published_cannot_be_unpublished(
     client, submitted, moderator, other_moderator
 ):
     report = make_report(submitted)
-    moderation.decide(submitted, moderator=other_moderator, action="archive", message="Closed.")
+    decisions.decide(submitted, moderator=other_moderator, action="archive", message="Closed.")
     client.force_login(moderator)
     response = client.get(item_url(report))
     assert 'value="unpublish"' not in response.content.decode()
@@ -413,7 +413,7 @@ def test_the_service_refuses_a_report_that_is_no_longer_open(published, moderato
     report = make_report(published)
     stale = Report.objects.get(pk=report.pk)
     reports.report_decide(report, moderator=other_moderator, action="dismiss", message="")
-    with pytest.raises(moderation.AlreadyDecided):
+    with pytest.raises(decisions.AlreadyDecided):
         reports.report_decide(stale, moderator=moderator, action="unpublish", message="No.")
     stale.refresh_from_db()
     assert (stale.state, stale.decided_by) == ("dismissed", other_moderator)

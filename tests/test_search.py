@@ -7,8 +7,8 @@ import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
+from initiatives.catalogue.services import initiative_set_organisations, initiative_set_places
 from initiatives.models import Initiative
-from initiatives.services import initiative_set_organisations, initiative_set_places
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 
 pytestmark = pytest.mark.django_db
@@ -289,7 +289,7 @@ def test_a_search_shows_what_was_searched_for_and_how_to_remove_it(client, initi
 def test_a_search_ranks_only_its_newest_matches_and_says_so(client, settings, places, theme):
     from django.core.cache import cache
 
-    from initiatives import search as search_module
+    from initiatives.catalogue import search as search_module
     from tests.factories import make_initiative, publish_in_order
 
     old = [

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from initiatives import photos
+from initiatives.catalogue import photos
 from initiatives.models import Initiative, InitiativeImage
 from tests.submissions import GPS_IFD, MAKE, form_data, gps_exif, jpeg_bytes, verified_user
 

@@ -22,7 +22,7 @@ from initiatives.models import (
     ProposedOrganisation,
     ProposedPlace,
 )
-from initiatives.services import revision_apply
+from initiatives.submissions.services import revision_apply
 from tests.factories import make_initiative, make_organisation, make_theme
 from tests.submissions import form_data, verified_user
 

@@ -10,12 +10,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.http import QueryDict
 
-from communities.merging import merge_organisations, merge_places
 from communities.models import Place
-from initiatives import geo, tallies
-from initiatives.filters import InitiativeFilter, place_facets, theme_facets
+from initiatives.browse import geo, tallies
+from initiatives.browse.filters import InitiativeFilter, place_facets, theme_facets
+from initiatives.catalogue.services import initiative_set_organisations, initiative_set_places
+from initiatives.curation.merging import merge_organisations, merge_places
 from initiatives.models import TOP_LEVEL_DEPTH, Initiative, MapCell, Tally, Theme
-from initiatives.services import initiative_set_organisations, initiative_set_places
 from tests.factories import make_initiative, make_organisation, make_theme
 
 

@@ -34,10 +34,11 @@ from django.utils.html import escape
 
 from communities import services as community_services
 from communities.models import Membership
-from initiatives import alerts, reports
 from initiatives.abuse import form_started_token
-from initiatives.exports import FORMULA_STARTS
+from initiatives.alerts import services as alerts
 from initiatives.models import Alert, Initiative, InitiativeSource
+from initiatives.moderation import reports
+from initiatives.opendata.exports import FORMULA_STARTS
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 from tests.submissions import form_data, jpeg_bytes, staff_member, verified_user
 

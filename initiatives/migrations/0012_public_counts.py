@@ -7,7 +7,7 @@ def count_everything(apps, schema_editor):
     """Fill the counts from the initiatives already there. The counting code
     is the application's own: these tables are derived data, and the
     function is the one `manage.py rebuild_counts` runs."""
-    from initiatives import tallies
+    from initiatives.browse import tallies
 
     tallies.rebuild()
 

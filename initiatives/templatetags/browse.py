@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from initiatives.abuse import form_started_token
-from initiatives.search import highlight as highlight_text
+from initiatives.catalogue.search import highlight as highlight_text
 
 register = template.Library()
 

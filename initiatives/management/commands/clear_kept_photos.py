@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from initiatives.photos import KEPT_DIR
+from initiatives.catalogue.photos import KEPT_DIR
 
 
 class Command(BaseCommand):

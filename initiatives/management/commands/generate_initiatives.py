@@ -18,14 +18,14 @@ from django.utils.text import slugify
 
 from communities.models import Organisation, Place
 from communities.services import place_create, places_bulk_add
-from initiatives import tallies
+from initiatives.browse import tallies
+from initiatives.catalogue.search import VECTOR_SQL
 from initiatives.models import (
     Initiative,
     InitiativeOrganisation,
     InitiativePlace,
     Theme,
 )
-from initiatives.search import VECTOR_SQL
 
 # English regions and their approximate centres: the roots of the generated places.
 REGIONS = [

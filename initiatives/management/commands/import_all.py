@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from initiatives import backup
+from initiatives.ops import backup
 
 
 class Command(BaseCommand):

@@ -15,13 +15,13 @@ from django.db import transaction
 
 from communities.models import Organisation, Place
 from communities.services import place_create
-from initiatives.models import Initiative, InitiativeSource, Theme
-from initiatives.services import (
+from initiatives.catalogue.services import (
     initiative_create,
     initiative_locate,
     initiative_set_organisations,
     initiative_set_places,
 )
+from initiatives.models import Initiative, InitiativeSource, Theme
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "demo_data.json"
 INITIATIVE_FIELDS = ("summary", "description", "how_to_adapt", "website", "featured")

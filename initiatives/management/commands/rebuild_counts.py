@@ -9,8 +9,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from initiatives import caching, tallies
+from initiatives.browse import tallies
 from initiatives.models import MapCell, Tally
+from initiatives.ops import caching
 
 
 class Command(BaseCommand):

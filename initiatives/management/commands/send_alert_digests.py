@@ -13,7 +13,7 @@ unconfirmed for longer than their link lasts.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from initiatives.alerts import send_digests
+from initiatives.alerts.services import send_digests
 
 
 class Command(BaseCommand):

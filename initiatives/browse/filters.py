@@ -1,0 +1,310 @@
+"""The public filters: one FilterSet for the list, the map, the GeoJSON and
+every export, so that a URL means the same thing everywhere."""
+
+import math
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from communities.models import Organisation, Place
+from initiatives.browse import geo
+from initiatives.catalogue import search
+from initiatives.models import Initiative, branch_counts
+
+KM_PER_DEGREE = 111.32
+DEFAULT_RADIUS_KM = 10
+MAX_RADIUS_KM = 500
+
+SORT_RELEVANCE, SORT_NEWEST, SORT_TITLE, SORT_DISTANCE = "relevance", "newest", "title", "distance"
+SORT_CHOICES = [
+    (SORT_RELEVANCE, _("Best match")),
+    (SORT_NEWEST, _("Newest first")),
+    (SORT_TITLE, _("Title A to Z")),
+    (SORT_DISTANCE, _("Nearest first")),
+]
+
+
+# In the API's schema, these filters take slugs.
+@extend_schema_field(OpenApiTypes.STR)
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A filter on an object named by its slug, with a message that names it."""
+
+    def __init__(self, *args, not_found, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("error_messages", {"invalid_choice": not_found})
+        super().__init__(*args, **kwargs)
+
+
+class SlugsField(forms.MultipleChoiceField):
+    """Chosen slugs, cleaned into the objects they name."""
+
+    def __init__(self, *args, objects=None, **kwargs):
+        self.objects = objects or {}
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        # An empty value ("any theme" in a form) chooses nothing.
+        value = [slug for slug in value or [] if slug]
+        return [self.objects[slug] for slug in super().clean(value)]
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ThemeFilter(django_filters.MultipleChoiceFilter):
+    field_class = SlugsField
+
+
+class InitiativeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_search", max_length=200, strip=True
+    )
+    place = SlugChoiceFilter(
+        label=_("Place"),
+        queryset=Place.objects.all(),
+        method="filter_place",
+        not_found=_("There is no place with that name. Choose a place from the list."),
+    )
+    theme = ThemeFilter(
+        label=_("Themes"),
+        method="filter_theme",
+        error_messages={
+            "invalid_choice": _("There is no theme called “%(value)s”."),
+            "invalid_list": _("Choose themes from the list."),
+        },
+    )
+    organisation = SlugChoiceFilter(
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        method="filter_organisation",
+        not_found=_("There is no organisation with that name."),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Activity"),
+        field_name="activity_status",
+        choices=Initiative.Status.choices,
+        empty_label=_("Any"),
+        error_messages={"invalid_choice": _("Choose an activity status from the list.")},
+    )
+    near = SlugChoiceFilter(
+        label=_("Near"),
+        queryset=Place.objects.filter(latitude__isnull=False),
+        method="filter_near",
+        not_found=_("There is no place with that name to search near."),
+    )
+    radius_km = django_filters.NumberFilter(
+        label=_("Within (km)"),
+        method="keep",
+        min_value=1,
+        max_value=MAX_RADIUS_KM,
+        error_messages={
+            "min_value": _("Choose a distance of at least 1 km."),
+            "max_value": _("Choose a distance of at most %(limit_value)s km."),
+            "invalid": _("Enter the distance as a number of kilometres."),
+        },
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        choices=SORT_CHOICES,
+        method="keep",
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose a sort order from the list.")},
+    )
+
+    class Meta:
+        model = Initiative
+        fields = []
+
+    def __init__(self, data=None, *args, themes, **kwargs):
+        # Themes are few: the caller loads them once, for the choices, the
+        # facets and the cards alike.
+        self.themes_by_slug = {t.slug: t for t in themes}
+        super().__init__(data, *args, **kwargs)
+        self.filters["theme"].extra.update(
+            choices=[(t.slug, t.name) for t in themes], objects=self.themes_by_slug
+        )
+        self.form.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
+
+    # Filters.
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return search.search(queryset, value)
+
+    def filter_place(self, queryset, name, place):
+        return queryset.in_place(place)
+
+    def filter_theme(self, queryset, name, themes):
+        return queryset.with_theme(*themes) if themes else queryset
+
+    def filter_organisation(self, queryset, name, organisation):
+        return queryset.involving(organisation)
+
+    def filter_near(self, queryset, name, place):
+        radius = float(self.form.cleaned_data.get("radius_km") or DEFAULT_RADIUS_KM)
+        return within_radius(queryset, place.latitude, place.longitude, radius)
+
+    # Beyond filtering.
+
+    def filter_queryset(self, queryset):
+        return self.filter_queryset_without(queryset)
+
+    def filter_queryset_without(self, queryset, *skip):
+        """The queryset under every current filter except `skip` (for facets).
+        The search comes last: it keeps the newest of the matches that the
+        other filters leave (search.CANDIDATES)."""
+        items = sorted(self.form.cleaned_data.items(), key=lambda item: item[0] == "q")
+        for name, value in items:
+            if name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def cleaned(self):
+        return self.form.cleaned_data if self.is_valid() else {}
+
+    def sort_order(self):
+        data = self.cleaned
+        chosen = data.get("sort")
+        if chosen == SORT_RELEVANCE and not search.search_terms(data.get("q")):
+            chosen = None
+        if chosen == SORT_DISTANCE and not data.get("near"):
+            chosen = None
+        if chosen:
+            return chosen
+        if data.get("near"):
+            return SORT_DISTANCE
+        return SORT_RELEVANCE if search.search_terms(data.get("q")) else SORT_NEWEST
+
+    def sorted(self, queryset):
+        order = self.sort_order()
+        if order == SORT_RELEVANCE:
+            return queryset.order_by("-rank", "-published_at", "-pk")
+        if order == SORT_TITLE:
+            return queryset.order_by("title", "pk")
+        if order == SORT_DISTANCE:
+            return queryset.order_by("distance_sq", "pk")
+        return queryset.order_by("-published_at", "-pk")
+
+    def active(self):
+        """The filters in use, for "remove this filter" links and titles."""
+        data = self.cleaned
+        return {name: value for name, value in data.items() if value not in (None, "", [])}
+
+
+def within_radius(queryset, latitude, longitude, radius_km):
+    """Initiatives within `radius_km` of a point, annotated with `distance_sq`
+    (see geo.squared_distance; distance_km() turns it into km). A bounding
+    box comes first, so that the location index does the work."""
+    dlat = radius_km / KM_PER_DEGREE
+    return (
+        queryset.filter(bounding_box(latitude, longitude, radius_km))
+        .annotate(distance_sq=geo.squared_distance(latitude, longitude))
+        .filter(distance_sq__lte=dlat * dlat)
+    )
+
+
+def bounding_box(latitude, longitude, radius_km) -> Q:
+    """The rows within a box around the point that holds the circle of
+    `radius_km`: what the location index can find."""
+    dlat = radius_km / KM_PER_DEGREE
+    dlng = dlat / max(math.cos(math.radians(latitude)), 0.01)
+    return Q(
+        latitude__range=(latitude - dlat, latitude + dlat),
+        longitude__range=(longitude - dlng, longitude + dlng),
+    )
+
+
+def distance_km(distance_sq):
+    return math.sqrt(distance_sq) * KM_PER_DEGREE
+
+
+def theme_facets(filterset, queryset):
+    """{theme id: the number of results it gives under the other filters}.
+
+    Choosing a top-level theme includes its sub-themes, so its count is of
+    initiatives tagged with it or with any of them.
+    """
+    base = filterset.filter_queryset_without(queryset, "theme").values("pk")
+    counts = {}
+    for rows in theme_counts(base):
+        counts.update(rows)
+    return counts
+
+
+def theme_counts(ids):
+    """Two grouped queries of (theme id, count) for the initiatives whose
+    ids `ids` gives: by the theme itself, and by its top-level theme."""
+    links = Initiative.themes.through.objects.filter(initiative__in=ids)
+    by_theme = links.values_list("theme_id").annotate(n=Count("initiative_id", distinct=True))
+    rolled_up = (
+        links.annotate(top=Coalesce("theme__parent_id", "theme_id"))
+        .values_list("top")
+        .annotate(n=Count("initiative_id", distinct=True))
+    )
+    return by_theme, rolled_up
+
+
+def place_facets(filterset, queryset, current):
+    """{materialised path: the number of results under the other filters} for
+    the places one level below `current` (see InitiativeQuerySet.counts_below)."""
+    return filterset.filter_queryset_without(queryset, "place").counts_below(current)
+
+
+def search_counts(filterset, queryset, current):
+    """For a search on PostgreSQL: the number of results, the theme facets
+    and the place facets (as theme_facets and place_facets give them), in
+    one statement that reads each set of candidates once.
+
+    Counted separately, each of the five counts would search again; here
+    each distinct set of candidates (the results; those without the theme
+    filter; those without the place filter) is a materialised CTE.
+    """
+    names, ctes = {}, []
+
+    def candidates(*skip):
+        """The name of the CTE of the results without the `skip` filters."""
+        results = filterset.filter_queryset_without(queryset, *skip).values("pk")
+        sql, params = results.query.sql_with_params()
+        key = (sql, tuple(params))
+        if key not in names:
+            names[key] = f"candidates_{len(names)}"
+            ctes.append((f"{names[key]} AS MATERIALIZED ({sql})", params))
+        return names[key]
+
+    def ids(*skip):
+        return RawSQL(f"SELECT pk FROM {candidates(*skip)}", ())  # noqa: S608, S611 (our own name)
+
+    parts = [(f"SELECT 0, '', COUNT(*) FROM {candidates()}", [])]  # noqa: S608
+    for kind, rows in enumerate(theme_counts(ids("theme")), start=1):
+        parts.append(_counted(kind, rows))
+    parts.append(_counted(3, branch_counts(ids("place"), current)))
+    sql = "WITH {} {}".format(
+        ", ".join(cte for cte, _ in ctes), " UNION ALL ".join(part for part, _ in parts)
+    )
+    params = [p for _, cte_params in ctes for p in cte_params]
+    params += [p for _, part_params in parts for p in part_params]
+    total, themes, branches = 0, {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, key, n in cursor.fetchall():
+            if kind == 0:
+                total = n
+            elif kind in (1, 2):
+                themes[int(key)] = n
+            else:
+                branches[key] = n
+    return total, themes, branches
+
+
+def _counted(kind, rows):
+    """A grouped (key, count) queryset as `SELECT kind, key as text, count`."""
+    sql, params = rows.query.sql_with_params()
+    return f"SELECT {kind}, CAST(q.k AS text), q.n FROM ({sql}) AS q(k, n)", list(params)  # noqa: S608

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from initiatives.privacy import views
+
+urlpatterns = [
+    path("account/data.json", views.account_data, name="account-data"),
+    path("account/delete/", views.account_delete, name="account-delete"),
+]

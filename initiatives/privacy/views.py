@@ -1,0 +1,68 @@
+"""A person's own data: download it, or delete the account."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from initiatives.privacy import services as privacy_services
+
+
+@login_required
+@require_safe
+@never_cache
+def account_data(request):
+    data = privacy_services.account_data(request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    filename = f"my-data-{timezone.now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": gettext_lazy("Enter your password to delete your account.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        privacy_services.account_delete(request.user)
+        logout(request)
+        messages.success(request, _("Your account is deleted. Thank you for taking part."))
+        return redirect("initiatives:home")
+    counts = privacy_services.account_delete_summary(request.user)
+    return render(
+        request,
+        "initiatives/account_delete.html",
+        {"form": form, **counts},
+        status=400 if form.is_bound else 200,
+    )

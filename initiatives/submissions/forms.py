@@ -1,0 +1,609 @@
+"""The submission form: an initiative as a resident or council officer
+describes it, with the organisations involved and up to five photos.
+
+Forms validate and normalise; initiatives.submissions saves.
+"""
+
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from communities.lookups import resolve_organisation, resolve_place
+from communities.models import Membership, Organisation, Place
+from initiatives.abuse import HumanCheckForm
+from initiatives.catalogue import photos
+from initiatives.models import ActivityStatus, InitiativeOrganisation, Theme
+
+MAX_ORGANISATIONS = 10
+ORGANISATION_ROWS = 3
+
+
+class ThemesField(forms.ModelMultipleChoiceField):
+    """Themes chosen by id. An id longer than any the database holds names no
+    theme: SQLite cannot even compare it (Django checks the range for one id,
+    not for a list)."""
+
+    def _check_values(self, value):
+        if any(len(str(pk)) > 18 for pk in value):
+            raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value")
+        return super()._check_values(value)
+
+
+class InitiativeForm(HumanCheckForm):
+    title = forms.CharField(
+        label=gettext_lazy("Name of the initiative"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Enter the name of the initiative.")},
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("Summary"),
+        max_length=280,
+        help_text=gettext_lazy("One or two sentences, shown in lists: at most 280 characters."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Enter a short summary.")},
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What it does"),
+        help_text=gettext_lazy("Who started it, who it helps, what happens and what changed."),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        error_messages={"required": gettext_lazy("Describe what the initiative does.")},
+    )
+    how_to_adapt = forms.CharField(
+        label=gettext_lazy("How others can adapt or copy it (optional)"),
+        help_text=gettext_lazy(
+            "What another community would need to start something similar: people, money, "
+            "permissions, the first steps."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+        required=False,
+    )
+    themes = ThemesField(
+        label=gettext_lazy("Themes"),
+        queryset=Theme.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": gettext_lazy("Choose at least one theme."),
+            "invalid_choice": gettext_lazy("Choose themes from the list."),
+            "invalid_pk_value": gettext_lazy("Choose themes from the list."),
+        },
+    )
+    place = forms.CharField(
+        label=gettext_lazy("Place it serves"),
+        help_text=gettext_lazy(
+            "A neighbourhood, town, council area or region. Start typing and choose from the list."
+        ),
+        max_length=250,
+        widget=forms.TextInput(attrs={"list": "place-options", "autocomplete": "off"}),
+        error_messages={"required": gettext_lazy("Enter the place that the initiative serves.")},
+    )
+    new_place = forms.BooleanField(
+        label=gettext_lazy("My place is not in the list: propose it as a new place"),
+        required=False,
+    )
+    new_place_within = forms.CharField(
+        label=gettext_lazy("Which larger place is it in?"),
+        help_text=gettext_lazy("For a new place only: the town, council area or region around it."),
+        max_length=250,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "place-options", "autocomplete": "off"}),
+    )
+    latitude = forms.FloatField(
+        label=gettext_lazy("Latitude"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.FloatField(
+        label=gettext_lazy("Longitude"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    activity_status = forms.ChoiceField(
+        label=gettext_lazy("Is it running now?"),
+        choices=ActivityStatus.choices,
+        initial=ActivityStatus.ACTIVE,
+        widget=forms.RadioSelect,
+    )
+    start_date = forms.DateField(
+        label=gettext_lazy("Started (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("Ended (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    website = forms.URLField(
+        label=gettext_lazy("Website (optional)"), required=False, assume_scheme="https"
+    )
+    contact_name = forms.CharField(
+        label=gettext_lazy("Contact name"), max_length=150, required=False
+    )
+    contact_email = forms.EmailField(label=gettext_lazy("Contact email"), required=False)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Contact phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    contact_consent = forms.BooleanField(
+        label=gettext_lazy(
+            "The person or group named here agrees to these contact details being shown publicly"
+        ),
+        required=False,
+    )
+    source_url = forms.URLField(
+        label=gettext_lazy("A link where people can read more (optional)"),
+        help_text=gettext_lazy("A news story, report or blog post about it."),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+    )
+    source_title = forms.CharField(
+        label=gettext_lazy("Title of that page (optional)"), max_length=300, required=False
+    )
+    on_behalf_of = forms.ModelChoiceField(
+        label=gettext_lazy("Submit as"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Yourself"),
+        blank=True,
+        widget=forms.RadioSelect,
+    )
+    credit_submitter = forms.BooleanField(
+        label=gettext_lazy("Credit me publicly as the person who added this"),
+        required=False,
+    )
+    public_name = forms.CharField(
+        label=gettext_lazy("The name to credit"),
+        help_text=gettext_lazy("Shown on the initiative's page. Your email address never is."),
+        max_length=150,
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        memberships = Membership.objects.approved().filter(user=user)
+        self.fields["on_behalf_of"].queryset = Organisation.objects.filter(
+            pk__in=memberships.values("organisation")
+        ).order_by("name")
+        if not self.is_bound:
+            self.initial.setdefault("public_name", user.public_name)
+
+    @property
+    def can_submit_for_organisation(self):
+        return self.fields["on_behalf_of"].queryset.exists()
+
+    def clean(self):
+        cleaned = super().clean()
+        place_text = cleaned.get("place")
+        if place_text:
+            if cleaned.get("new_place"):
+                within = cleaned.get("new_place_within")
+                if not within:
+                    self.add_error(
+                        "new_place_within",
+                        _("Enter the larger place that the new place is in."),
+                    )
+                else:
+                    try:
+                        cleaned["primary_place"] = resolve_place(within)
+                        cleaned["proposed_place"] = " ".join(place_text.split())
+                    except ValidationError as error:
+                        self.add_error("new_place_within", error)
+            else:
+                try:
+                    cleaned["primary_place"] = resolve_place(place_text)
+                    cleaned["proposed_place"] = ""
+                except ValidationError as error:
+                    self.add_error("place", error)
+
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None) and not (
+            self.has_error("latitude") or self.has_error("longitude")
+        ):
+            missing = "longitude" if longitude is None else "latitude"
+            self.add_error(
+                missing,
+                _("Enter both latitude and longitude for the pin, or neither."),
+            )
+
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+
+        has_contact = any(
+            cleaned.get(f) for f in ("contact_name", "contact_email", "contact_phone")
+        )
+        if has_contact and not cleaned.get("contact_consent"):
+            self.add_error(
+                "contact_consent",
+                _(
+                    "Tick the box to confirm that the contact agrees to be shown publicly, "
+                    "or leave the contact details empty."
+                ),
+            )
+        if cleaned.get("contact_consent") and not has_contact:
+            cleaned["contact_consent"] = False
+
+        if cleaned.get("credit_submitter") and not (cleaned.get("public_name") or "").strip():
+            self.add_error("public_name", _("Enter the name to credit you by."))
+
+        url = cleaned.get("source_url")
+        if url and not cleaned.get("source_title"):
+            cleaned["source_title"] = urlsplit(url).netloc
+        return cleaned
+
+
+class OrganisationRowForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    name = forms.CharField(
+        label=gettext_lazy("Organisation"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "organisation-options", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"),
+        choices=InitiativeOrganisation.Role.choices,
+        initial=InitiativeOrganisation.Role.LEAD,
+    )
+    is_new = forms.BooleanField(
+        label=gettext_lazy("Not in the list: propose it as a new organisation"), required=False
+    )
+    website = forms.URLField(
+        label=gettext_lazy("Its website (for a new organisation)"),
+        required=False,
+        assume_scheme="https",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        name = " ".join((cleaned.get("name") or "").split())
+        cleaned["name"] = name
+        cleaned["organisation"] = None
+        if name and not cleaned.get("is_new"):
+            try:
+                cleaned["organisation"] = resolve_organisation(name)
+            except ValidationError as error:
+                self.add_error("name", error)
+        return cleaned
+
+
+class BaseOrganisationFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": gettext_lazy("List at most %(num)d organisations."),
+    }
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            name = form.cleaned_data.get("name")
+            if not name:
+                continue
+            key = (name.lower(), form.cleaned_data.get("role"))
+            if key in seen:
+                form.add_error("name", _("This organisation is already listed in this role."))
+            seen.add(key)
+
+    def chosen(self) -> list[tuple[Organisation, str]]:
+        return [
+            (f.cleaned_data["organisation"], f.cleaned_data["role"])
+            for f in self.forms
+            if f.cleaned_data.get("organisation")
+        ]
+
+    def proposed(self) -> list[dict]:
+        return [
+            {
+                "name": f.cleaned_data["name"],
+                "role": f.cleaned_data["role"],
+                "website": f.cleaned_data.get("website", ""),
+            }
+            for f in self.forms
+            if f.cleaned_data.get("name") and f.cleaned_data.get("is_new")
+        ]
+
+
+OrganisationFormSet = forms.formset_factory(
+    OrganisationRowForm,
+    formset=BaseOrganisationFormSet,
+    extra=ORGANISATION_ROWS,
+    max_num=MAX_ORGANISATIONS,
+    absolute_max=MAX_ORGANISATIONS,
+    validate_max=True,
+)
+
+
+_KEPT_SALT = "initiatives.forms.kept-photo"
+
+
+def kept_token(user, processed_names: dict) -> str:
+    return signing.dumps({"user": user.pk, "files": processed_names}, salt=_KEPT_SALT)
+
+
+class PhotoRowForm(forms.Form):
+    image = forms.FileField(
+        label=gettext_lazy("Photo"),
+        required=False,
+        help_text=gettext_lazy("A JPEG, PNG or WebP image, at most 8 MB."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=gettext_lazy("Describe the photo for people who cannot see it"),
+        max_length=250,
+        required=False,
+    )
+    # A photo sent with a form that had to be shown again, kept so that it
+    # need not be chosen again (see initiatives.submissions.keep_photos).
+    kept = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload:
+            self.cleaned_data["processed"] = photos.process(upload)
+        return upload
+
+    def clean_kept(self):
+        token = self.cleaned_data.get("kept")
+        if not token:
+            return None
+        try:
+            kept = signing.loads(token, salt=_KEPT_SALT, max_age=60 * 60 * 24)
+        except signing.BadSignature:
+            return None
+        if kept.get("user") != getattr(self.user, "pk", None):
+            return None
+        return kept["files"]
+
+    @property
+    def has_photo(self):
+        return bool(self.cleaned_data.get("processed") or self.cleaned_data.get("kept"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_error("image"):
+            return cleaned
+        alt_text = (cleaned.get("alt_text") or "").strip()
+        if self.has_photo and not alt_text:
+            self.add_error("alt_text", _("Describe the photo for people who cannot see it."))
+        elif alt_text and not self.has_photo:
+            self.add_error("image", _("Choose a photo for this description, or clear it."))
+        return cleaned
+
+
+class BasePhotoFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": gettext_lazy("An initiative can have at most %(num)d photos."),
+    }
+
+    def __init__(self, *args, user=None, existing=0, **kwargs):
+        self.user = user
+        self.existing = existing
+        self.extra = max(0, photos.MAX_PHOTOS - existing)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"user": self.user}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        count = sum(1 for f in self.forms if f.has_photo)
+        if self.existing + count > photos.MAX_PHOTOS:
+            raise ValidationError(
+                _("An initiative can have at most %(n)s photos.") % {"n": photos.MAX_PHOTOS}
+            )
+
+    def photos(self) -> list[dict]:
+        return [
+            {
+                "processed": f.cleaned_data.get("processed"),
+                "kept": f.cleaned_data.get("kept"),
+                "alt_text": f.cleaned_data["alt_text"].strip(),
+            }
+            for f in self.forms
+            if f.has_photo
+        ]
+
+
+PhotoFormSet = forms.formset_factory(
+    PhotoRowForm,
+    formset=BasePhotoFormSet,
+    extra=photos.MAX_PHOTOS,
+    max_num=photos.MAX_PHOTOS,
+    absolute_max=photos.MAX_PHOTOS,
+    validate_max=True,
+)
+
+
+class RemovePhotosForm(forms.Form):
+    """In an edit: the photos already there that the submitter takes away."""
+
+    remove_photos = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Remove these photos"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, images=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["remove_photos"].choices = [(image.pk, image.alt_text) for image in images]
+
+
+class SubmissionForms:
+    """The submission form with its organisations and photos, validated and
+    shown together, with one error summary for all of them."""
+
+    def __init__(self, request, *, initial=None, organisations=None, images=()):
+        data = request.POST if request.method == "POST" else None
+        files = request.FILES if data is not None else None
+        user = request.user
+        self.images = list(images)
+        self.main = InitiativeForm(data, initial=initial or {}, user=user)
+        self.organisations = OrganisationFormSet(data, prefix="org", initial=organisations)
+        self.photos = PhotoFormSet(
+            data, files, prefix="photo", user=user, existing=len(self.images)
+        )
+        self.remove = RemovePhotosForm(data, images=self.images)
+        self.extra_errors: list[str] = []
+
+    def is_valid(self) -> bool:
+        removed = set(self.remove.cleaned_data["remove_photos"]) if self.remove.is_valid() else ()
+        self.photos.existing = len(self.images) - len(removed)
+        # Every part is validated, so that every error shows at once.
+        results = [
+            self.main.is_valid(),
+            self.organisations.is_valid(),
+            self.photos.is_valid(),
+            self.remove.is_valid(),
+        ]
+        return all(results) and not self.extra_errors
+
+    def is_bot(self) -> bool:
+        return self.main.is_bound and self.main.is_bot()
+
+    def service_kwargs(self) -> dict:
+        return {
+            "entry": self.main.cleaned_data,
+            "organisations": self.organisations.chosen(),
+            "proposed_organisations": self.organisations.proposed(),
+            "photo_rows": self.photos.photos(),
+        }
+
+    def removed_photos(self) -> list[int]:
+        return list(self.remove.cleaned_data.get("remove_photos") or [])
+
+    def keep_photos(self) -> None:
+        """Photos that passed their checks are kept while the form is shown
+        again, so that nobody has to choose them twice."""
+        for form in self.photos.forms:
+            processed = getattr(form, "cleaned_data", {}).get("processed")
+            if processed:
+                form.kept_token = kept_token(form.user, photos.keep(processed))
+            elif getattr(form, "cleaned_data", {}).get("kept"):
+                form.kept_token = form.data.get(form.add_prefix("kept"))
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(id of the field, message) for the error summary, in page order."""
+        errors = []
+        for message in self.main.non_field_errors():
+            errors.append(("submission-form", message))
+        for message in self.extra_errors:
+            errors.append(("submission-form", message))
+        for field in self.main:
+            anchor = field.id_for_label
+            if field.name == "themes":
+                anchor = "themes-fieldset"
+            elif field.name in ("activity_status", "on_behalf_of"):
+                anchor = f"id_{field.name}_0"
+            errors += [(anchor, message) for message in field.errors]
+        # Photos to remove that are not this initiative's (a stale or forged form).
+        errors += [
+            ("photos-fieldset", message) for message in self.remove.errors.get("remove_photos", [])
+        ]
+        for label, formset, anchor in (
+            (_("Organisation %(n)s"), self.organisations, "organisations-fieldset"),
+            (_("Photo %(n)s"), self.photos, "photos-fieldset"),
+        ):
+            errors += [(anchor, message) for message in formset.non_form_errors()]
+            for number, form in enumerate(formset.forms, start=1):
+                for field in form:
+                    for message in field.errors:
+                        prefix = label % {"n": number}
+                        errors.append((field.id_for_label, f"{prefix}: {message}"))
+        return errors
+
+
+class AlertForm(HumanCheckForm):
+    """Follow a place or a theme by email: the form on their pages
+    (templates/alerts/follow_form.html), which names one of them by slug."""
+
+    email = forms.EmailField(
+        label=gettext_lazy("Your email address"),
+        help_text=gettext_lazy(
+            "We use it only to send you these emails, and you can unsubscribe at any time "
+            "from a link in every one."
+        ),
+        max_length=254,
+        error_messages={
+            "required": gettext_lazy("Enter your email address."),
+            "invalid": gettext_lazy("Enter an email address like name@example.org."),
+        },
+    )
+    place = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
+    theme = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
+
+    NOT_FOUND = {
+        "place": gettext_lazy(
+            "We could not find that place: it may have been renamed. Go back to its page "
+            "and try again."
+        ),
+        "theme": gettext_lazy(
+            "We could not find that theme: it may have been renamed. Go back to its page "
+            "and try again."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "follow-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        # One alert per person and place or theme, however they type the address.
+        return self.cleaned_data["email"].lower()
+
+    def clean_place(self):
+        slug = self.cleaned_data["place"]
+        return Place.objects.filter(slug=slug).first() if slug else None
+
+    def clean_theme(self):
+        slug = self.cleaned_data["theme"]
+        return Theme.objects.filter(slug=slug).first() if slug else None
+
+    def clean(self):
+        cleaned = super().clean()
+        named = [name for name in ("place", "theme") if self.data.get(name)]
+        if len(named) != 1:
+            raise ValidationError(
+                _("Choose one place or one theme to follow, from its page."), code="subject"
+            )
+        if cleaned.get(named[0]) is None:
+            raise ValidationError(self.NOT_FOUND[named[0]], code="not_found")
+        return cleaned
+
+    def follow(self) -> dict:
+        """{"place": place} or {"theme": theme}: what the form was sent for, if
+        it named exactly one that exists (to show the form again), else {}."""
+        if not hasattr(self, "cleaned_data"):
+            return {}
+        found = {
+            name: self.cleaned_data[name]
+            for name in ("place", "theme")
+            if self.cleaned_data.get(name) is not None
+        }
+        named = [name for name in ("place", "theme") if self.data.get(name)]
+        return found if len(found) == 1 and len(named) == 1 else {}
