@@ -81,14 +81,14 @@ def places(england):
 
 @pytest.fixture
 def moderator(db):
-    from tests.submissions import staff_member
+    from tests.submission_forms import staff_member
 
     return staff_member("moderator@example.org", "Moderators")
 
 
 @pytest.fixture
 def curator(db):
-    from tests.submissions import staff_member
+    from tests.submission_forms import staff_member
 
     return staff_member("curator@example.org", "Curators")
 

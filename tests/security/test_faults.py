@@ -31,7 +31,7 @@ from initiatives.submissions import entries
 from initiatives.submissions import services as submission_services
 from reliability import load
 from tests.factories import make_initiative
-from tests.submissions import form_data, jpeg_bytes, verified_user
+from tests.submission_forms import form_data, jpeg_bytes, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -53,7 +53,7 @@ from initiatives.models import (
 from initiatives.moderation import reports
 from initiatives.submissions import entries
 from tests.factories import make_initiative, make_organisation
-from tests.submissions import form_data, jpeg_bytes, staff_member, verified_user
+from tests.submission_forms import form_data, jpeg_bytes, staff_member, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from initiatives.catalogue import photos
 from initiatives.models import Initiative, InitiativeImage
-from tests.submissions import GPS_IFD, MAKE, form_data, gps_exif, jpeg_bytes, verified_user
+from tests.submission_forms import GPS_IFD, MAKE, form_data, gps_exif, jpeg_bytes, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from initiatives.abuse import form_started_token
 from initiatives.models import Initiative, ModerationDecision, Report
 from initiatives.moderation import decisions, reports
 from tests.factories import make_initiative
-from tests.submissions import verified_user
+from tests.submission_forms import verified_user
 
 pytestmark = pytest.mark.django_db
 

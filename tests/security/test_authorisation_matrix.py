@@ -40,7 +40,7 @@ from initiatives.models import (
 from initiatives.opendata import openreferral
 from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
-from tests.submissions import staff_member, verified_user
+from tests.submission_forms import staff_member, verified_user
 
 pytestmark = pytest.mark.django_db
 
@@ -742,7 +742,7 @@ def test_every_address_the_site_answers_is_in_the_matrix():
     keys = [key for key, _pattern in url_patterns()]
     missing = sorted(set(keys) - set(EXPECTED))
     assert not missing, (
-        "Add these to EXPECTED in tests/test_authorisation_matrix.py, saying who may "
+        "Add these to EXPECTED in tests/security/test_authorisation_matrix.py, saying who may "
         "use them:\n" + "\n".join(missing)
     )
     assert len(keys) == len(set(keys)), "two patterns share a key"

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
 from initiatives.moderation import decisions, states
 from tests.factories import make_initiative
-from tests.submissions import verified_user
+from tests.submission_forms import verified_user
 
 State = Initiative.State
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from initiatives.catalogue import photos
 from initiatives.models import Initiative, InitiativeImage, InitiativeRevision, RevisionImage
 from tests.factories import make_initiative
-from tests.submissions import GPS_IFD, form_data, gps_exif, jpeg_bytes, verified_user
+from tests.submission_forms import GPS_IFD, form_data, gps_exif, jpeg_bytes, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -40,7 +40,7 @@ from initiatives.models import Alert, Initiative, InitiativeSource
 from initiatives.moderation import reports
 from initiatives.opendata.exports import FORMULA_STARTS
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
-from tests.submissions import form_data, jpeg_bytes, staff_member, verified_user
+from tests.submission_forms import form_data, jpeg_bytes, staff_member, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from initiatives.models import (
     ModerationDecision,
 )
 from tests.factories import make_initiative, make_organisation
-from tests.submissions import jpeg_bytes, verified_user
+from tests.submission_forms import jpeg_bytes, verified_user
 
 pytestmark = pytest.mark.django_db
 

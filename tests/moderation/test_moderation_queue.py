@@ -5,7 +5,7 @@ import pytest
 from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
 from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative
-from tests.submissions import verified_user
+from tests.submission_forms import verified_user
 
 State = Initiative.State
 pytestmark = pytest.mark.django_db

@@ -45,7 +45,7 @@ from initiatives.moderation import decisions
 from initiatives.moderation.reports import report_create
 from initiatives.ops import backup
 from tests.factories import make_initiative, make_organisation, make_theme
-from tests.submissions import jpeg_bytes
+from tests.submission_forms import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 

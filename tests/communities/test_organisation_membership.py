@@ -10,7 +10,7 @@ from communities.services import membership_request
 from initiatives import permissions
 from initiatives.models import Initiative
 from tests.factories import make_organisation
-from tests.submissions import form_data, verified_user
+from tests.submission_forms import form_data, verified_user
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from initiatives.models import (
 from initiatives.moderation import decisions
 from initiatives.submissions.services import submission_submit
 from tests.factories import make_initiative, make_organisation, make_theme
-from tests.submissions import verified_user
+from tests.submission_forms import verified_user
 
 State = Initiative.State
 pytestmark = pytest.mark.django_db

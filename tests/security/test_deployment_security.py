@@ -22,11 +22,11 @@ from django.urls import URLResolver, clear_url_caches, get_resolver, reverse
 from initiatives.models import Alert, Collection, CollectionItem
 from initiatives.opendata import openreferral
 from tests.factories import make_initiative, make_organisation
-from tests.submissions import verified_user
+from tests.submission_forms import verified_user
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 YEAR = 365 * 24 * 60 * 60
-PASSWORD = "a-long-password-1"  # tests.submissions.verified_user's
+PASSWORD = "a-long-password-1"  # tests.submission_forms.verified_user's
 
 # What a production server sets (README, .env.example); everything else keeps
 # its default. The mail server belongs here: `check --deploy` rightly refuses

@@ -23,7 +23,7 @@ from config.routers import (
 )
 from initiatives.models import Initiative
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = ["replica_1", "replica_2"]
 OUR_VARIABLES = {
     "DEBUG",

@@ -16,7 +16,7 @@ from initiatives.models import (
 )
 from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative, make_organisation, make_place
-from tests.submissions import verified_user
+from tests.submission_forms import verified_user
 
 Role = InitiativeOrganisation.Role
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ from initiatives.models import (
 )
 from initiatives.submissions.services import revision_apply
 from tests.factories import make_initiative, make_organisation, make_theme
-from tests.submissions import form_data, verified_user
+from tests.submission_forms import form_data, verified_user
 
 pytestmark = pytest.mark.django_db
 
