@@ -31,7 +31,7 @@ help:
 	@echo "make test         run the whole test suite (SQLite unless DATABASE_URL is set);"
 	@echo "                  the browser tests are part of it where Chromium is installed"
 	@echo "make test-browser run only the browser tests (Chromium, axe-core, Lighthouse)"
-	@echo "make lint         ruff check and format check"
+	@echo "make lint         ruff check, format check and the import contracts"
 	@echo "make bench        time the site at 1,000 and 100,000 initiatives on PostgreSQL"
 	@echo "                  against its targets (BENCH_ARGS=--quick for a short run)"
 	@echo "make load         restart its own PostgreSQL under load and check that nothing"
@@ -84,6 +84,7 @@ endif
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -25,7 +26,6 @@ class UserManager(BaseUserManager):
         """A superuser, with their address confirmed: whoever runs
         `createsuperuser` on the server vouches for it, and staff sign in
         through the site's sign-in page, which asks for a confirmed one."""
-        from allauth.account.models import EmailAddress
 
         extra_fields["is_staff"] = True
         extra_fields["is_superuser"] = True

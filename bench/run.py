@@ -28,6 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg2
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -122,7 +125,6 @@ def database_url(base, name):
 
 def admin_sql(base, sql, params=()):
     """Run one statement on the server's `postgres` database, outside a transaction."""
-    import psycopg2
 
     connection = psycopg2.connect(database_url(base, "postgres"))
     connection.autocommit = True
@@ -195,7 +197,6 @@ def ensure_dataset(base, label, size, *, rebuild):
 
 
 def admin_sql_on(url, sql):
-    import psycopg2
 
     connection = psycopg2.connect(url)
     connection.autocommit = True
@@ -329,7 +330,6 @@ def stop(process):
 
 
 def flush_redis(redis_url):
-    import redis
 
     redis.Redis.from_url(redis_url).flushdb()
 

@@ -17,6 +17,7 @@ at that moment, marks the request so that the 500 becomes a 503 here.
 import logging
 import sys
 
+import psycopg2
 from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
@@ -31,20 +32,14 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
 
-def _outage_errors() -> tuple[type[Exception], ...]:
-    # Django wraps the driver's errors in its own, but code that calls the
-    # driver directly would raise the driver's.
-    errors: list[type[Exception]] = [OperationalError, InterfaceError]
-    try:
-        import psycopg2
-    except ImportError:
-        pass
-    else:
-        errors += [psycopg2.OperationalError, psycopg2.InterfaceError]
-    return tuple(errors)
-
-
-OUTAGE_ERRORS = _outage_errors()
+# Django wraps the driver's errors in its own, but code that calls the
+# driver directly would raise the driver's.
+OUTAGE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
 
 
 def is_outage(error: BaseException | None) -> bool:

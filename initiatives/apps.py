@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
 
 
 class InitiativesConfig(AppConfig):
@@ -7,11 +8,10 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Initiatives")
 
     def ready(self):
-        from PIL import Image
 
-        # Importing the signals connects them; PLC0415: the app registry
-        # must be ready before model modules are imported.
-        from initiatives.catalogue import photos, signals  # noqa: F401
+        # Importing the receivers connects them. They import models, which
+        # may be imported only once the app registry is ready, so here.
+        from initiatives.catalogue import photos, signals  # noqa: F401, PLC0415
 
         # Pillow warns of a decompression bomb above this many pixels (and
         # photos.open_checked turns the warning into an error).

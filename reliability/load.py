@@ -43,6 +43,8 @@ from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import psycopg2
+
 from bench.run import table  # the benchmark's plain text table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +186,6 @@ class PostgreSQL:
             self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
 
     def connect(self, database=DATABASE, timeout=2):
-        import psycopg2
 
         connection = psycopg2.connect(
             host="127.0.0.1",
@@ -205,7 +206,6 @@ class PostgreSQL:
             connection.close()
 
     def answers(self) -> bool:
-        import psycopg2
 
         try:
             self.connect().close()

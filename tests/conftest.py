@@ -1,14 +1,16 @@
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from tests.factories import make_initiative, make_place, make_theme
+from tests.submission_forms import staff_member
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters and cached pages live in the cache: each test
     starts without another's."""
-    from django.core.cache import cache
 
     cache.clear()
     yield
@@ -81,14 +83,12 @@ def places(england):
 
 @pytest.fixture
 def moderator(db):
-    from tests.submission_forms import staff_member
 
     return staff_member("moderator@example.org", "Moderators")
 
 
 @pytest.fixture
 def curator(db):
-    from tests.submission_forms import staff_member
 
     return staff_member("curator@example.org", "Curators")
 
@@ -97,7 +97,6 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` are about what only PostgreSQL does (row
     locks, say): they run against PostgreSQL, as CI runs the suite, and are
     left out, not skipped, on SQLite."""
-    from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return

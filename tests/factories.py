@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from communities.models import Place
 from communities.services import organisation_create, place_create
@@ -17,7 +18,6 @@ def make_place(name, *, kind="town", parent=None, latitude=51.5, longitude=-2.6,
 
 
 def make_theme(name, *, parent=None, **fields):
-    from django.utils.text import slugify
 
     return Theme.objects.create(name=name, slug=slugify(name), parent=parent, **fields)
 

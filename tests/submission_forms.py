@@ -1,9 +1,11 @@
 """Helpers for tests that post the submission form."""
 
 import io
+import time
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from PIL import ExifTags, Image
 
 from initiatives.abuse import form_started_token
@@ -43,7 +45,6 @@ def gps_exif() -> Image.Exif:
 def form_data(*, themes, place, seconds_ago=10, **overrides):
     """A valid submission as the form posts it; the form was shown
     `seconds_ago` seconds before (a person takes more than 3)."""
-    import time
 
     data = {
         "title": "Hartcliffe tool library",
@@ -72,7 +73,6 @@ def form_data(*, themes, place, seconds_ago=10, **overrides):
 
 def staff_member(email, group):
     """A member of staff with a confirmed address, in one of the role groups."""
-    from django.contrib.auth.models import Group
 
     user = verified_user(email)
     user.is_staff = True

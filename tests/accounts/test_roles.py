@@ -3,7 +3,7 @@ of one module."""
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 
 from initiatives import permissions
 
@@ -48,7 +48,6 @@ def test_only_a_confirmed_email_may_submit(resident, client):
 
 
 def test_an_anonymous_visitor_may_not_submit():
-    from django.contrib.auth.models import AnonymousUser
 
     assert not permissions.can_submit(AnonymousUser())
     assert not permissions.can_moderate(AnonymousUser())

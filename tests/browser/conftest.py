@@ -12,8 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connections
+from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright's synchronous API runs an event loop in the test's thread;
 # the ORM calls the tests make there are synchronous all the same.
@@ -47,7 +54,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     requests can find locked. The tests' own transactions start deferred,
     so that a test that only reads never holds the write lock the server
     needs."""
-    from django.conf import settings
 
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
@@ -66,7 +72,6 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -82,7 +87,6 @@ def site(django_db_setup, django_db_blocker):
     (not flushed and reloaded around each test, as pytest-django's own
     live_server fixture would), and flushed when they are done.
     """
-    from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
         call_command("load_demo_data", verbosity=0)
@@ -104,10 +108,6 @@ CURATOR = "curator@example.org"
 
 def _make_staff():
     """A moderator and a curator, who sign in through the pages."""
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import MD5PasswordHasher
-    from django.contrib.auth.models import Group
 
     for email, group in ((MODERATOR, "Moderators"), (CURATOR, "Curators")):
         # Hashed as the tests' settings hash passwords (MD5, for speed).

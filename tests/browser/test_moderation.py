@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from initiatives.abuse import MIN_FILL_SECONDS
 from tests.browser.conftest import CURATOR, MODERATOR, SCREENSHOTS, SOLAR, sign_in
+from tests.browser.test_accessibility import audit
 from tests.browser.test_submission import sign_up
 
 # (The test reads the database only through pages: on SQLite, the test's own
@@ -153,7 +154,6 @@ def test_a_curator_builds_a_collection_that_appears_on_its_public_page(make_page
 
 
 def test_the_staff_pages_and_the_report_form_are_accessible(make_page):
-    from tests.browser.test_accessibility import audit
 
     pages = {
         MODERATOR: [

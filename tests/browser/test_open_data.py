@@ -7,9 +7,11 @@ import json
 import re
 from urllib.request import urlopen
 
+from django.core import mail
 from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, watch
+from tests.browser.test_accessibility import audit
 
 REGION = "south-west"
 
@@ -100,9 +102,6 @@ def _link(message, ending):
 def test_a_resident_follows_a_place_by_email_confirms_and_unsubscribes_in_one_click(
     make_page,
 ):
-    from django.core import mail
-
-    from tests.browser.test_accessibility import audit
 
     page = make_page(width=375, height=800)
     page.goto(f"/places/{REGION}/")

@@ -1,10 +1,12 @@
 """Anonymous public pages come from the cache, and change the moment public
 data does; nobody signed in is ever served or stores a cached page."""
 
+import io
+
 import pytest
 
 from initiatives.curation import services as curation
-from initiatives.moderation import decisions
+from initiatives.moderation import decisions, importing
 from tests.factories import make_initiative
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +93,6 @@ def test_the_cache_can_be_turned_off(client, settings, solar):
 
 
 def test_a_bulk_import_changes_the_cached_pages(client, places, theme, moderator, solar):
-    import io
-
-    from initiatives.moderation import importing
 
     assert client.get("/initiatives/")["X-Cache"] == "miss"
     rows = (

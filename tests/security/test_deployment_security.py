@@ -15,10 +15,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
 from django.http import HttpResponseForbidden
 from django.test import Client, override_settings
 from django.urls import URLResolver, clear_url_caches, get_resolver, reverse
 
+import config.urls
 from initiatives.models import Alert, Collection, CollectionItem
 from initiatives.opendata import openreferral
 from tests.factories import make_initiative, make_organisation
@@ -471,7 +474,6 @@ def test_behind_a_proxy_the_limits_count_each_client_not_the_proxy(client, setti
 @pytest.fixture
 def admin_url():
     """Set ADMIN_URL for one test, with the URLconf read again under it."""
-    import config.urls
 
     try:
         with override_settings(ADMIN_URL="staff-area/"):
@@ -528,8 +530,6 @@ def test_the_admins_own_sign_in_form_checks_no_password(client, staff):
 
 
 def test_createsuperuser_gives_staff_a_confirmed_address(db, monkeypatch):
-    from allauth.account.models import EmailAddress
-    from django.core.management import call_command
 
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-password-1")
     call_command("createsuperuser", interactive=False, email="chief@example.org", verbosity=0)

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from psycopg2.extras import execute_values
 
 from communities.models import Organisation, Place
 from communities.services import place_create, places_bulk_add
@@ -133,8 +134,6 @@ def _insert(model, columns, rows):
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
             sql = f"INSERT INTO {table} ({names}) VALUES %s"  # noqa: S608 (names from the model)
             execute_values(cursor, sql, rows, page_size=BATCH)
         else:
@@ -149,7 +148,6 @@ def _insert_initiatives(rows, texts):
     summary, body, names), which saves a second pass over every row."""
     if connection.vendor != "postgresql":
         return [obj.pk for obj in Initiative.objects.bulk_create(rows, batch_size=BATCH)]
-    from psycopg2.extras import execute_values
 
     fields = [
         f

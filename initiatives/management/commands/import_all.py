@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from initiatives.ops import backup
+from initiatives.ops import restore
 
 
 class Command(BaseCommand):
@@ -31,8 +31,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{time.perf_counter() - started:7.1f} s  {message}")
 
         try:
-            result = backup.restore(file, dry_run=dry_run, log=log)
-        except backup.BackupError as error:
+            result = restore.restore(file, dry_run=dry_run, log=log)
+        except restore.BackupError as error:
             raise CommandError(f"Cannot restore {file}: {error} Nothing was written.") from error
         if not verbosity:
             return
