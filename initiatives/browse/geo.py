@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from communities.models import Place
+from initiatives import public
 from initiatives.browse import tallies
 from initiatives.models import Initiative
 
@@ -143,12 +144,14 @@ def detail_url_maker(site=""):
     return lambda slug: f"{before}{slug}{after}"
 
 
-def _point_feature(*, slug, title, summary, url, place, latitude, longitude):
+def _point_feature(*, slug, latitude, longitude, **values):
+    """A point, with the properties of public.GEOJSON_PROPERTIES from `values`."""
+    values["place"] = values.get("place") or ""
     return {
         "type": "Feature",
         "id": slug,
         "geometry": _point(latitude, longitude),
-        "properties": {"title": title, "summary": summary, "url": url, "place": place or ""},
+        "properties": {name: values[name] for name in public.GEOJSON_PROPERTIES},
     }
 
 

@@ -33,3 +33,13 @@ class ListPaginator(Paginator):
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         found = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+
+
+# Initiatives (or organisations) on a page of a public list.
+PAGE_SIZE = 20
+
+
+def paginate(request, queryset, count=None):
+    """The page the query string asks for; `count`, when known already
+    (from the kept counts), saves counting the rows again."""
+    return ListPaginator(queryset, PAGE_SIZE, count=count).get_page(request.GET.get("page"))

@@ -33,6 +33,15 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from communities.models import Place
+from initiatives import public
+from initiatives.models import (
+    Initiative,
+    InitiativeOrganisation,
+    InitiativePlace,
+    MapCell,
+    Tally,
+    TallyMark,
+)
 
 # Grids from the whole world (level 0) down to cells of about 2.4 km (level
 # 14, what the map clusters on at zoom 12). Finer views are counted from the
@@ -71,11 +80,9 @@ def _ancestry(path: str) -> list[str]:
 def _signatures(ids: list[int]) -> dict[int, str]:
     """{id: what the initiative adds to the counts now} for those of `ids`
     that are published, as stable text."""
-    from initiatives.models import Initiative, InitiativeOrganisation, InitiativePlace
-
     found = {}
     for pk, status, latitude, longitude in (
-        Initiative.objects.published()
+        public.published_initiatives()
         .filter(pk__in=ids)
         .values_list("pk", "activity_status", "latitude", "longitude")
     ):
@@ -153,8 +160,6 @@ def _upsert(model, keys: list[str], fixed: list[str], values: list[str], rows: l
 
 
 def _apply(tallies: Counter, cells: defaultdict) -> None:
-    from initiatives.models import MapCell, Tally
-
     tally_rows = sorted(
         (path, theme, status, organisation, len(path) // Place.steplen, n)
         for (path, theme, status, organisation), n in tallies.items()
@@ -175,8 +180,6 @@ def _apply(tallies: Counter, cells: defaultdict) -> None:
 def refresh(ids: Iterable[int]) -> None:
     """Bring the counts up to date for these initiatives, whatever changed
     about them (or whether they still exist)."""
-    from initiatives.models import Initiative, TallyMark
-
     ids = sorted({int(pk) for pk in ids})
     if not ids:
         return
@@ -221,12 +224,10 @@ def refresh(ids: Iterable[int]) -> None:
 
 def rebuild() -> None:
     """Count everything again from the initiatives themselves."""
-    from initiatives.models import Initiative, MapCell, Tally, TallyMark
-
     with transaction.atomic():
         for model in (Tally, MapCell, TallyMark):
             model.objects.all().delete()
-        refresh(Initiative.objects.published().values_list("pk", flat=True))
+        refresh(public.published_initiatives().values_list("pk", flat=True))
 
 
 # Reading the counts.
@@ -249,8 +250,6 @@ def count_for(data: dict) -> int | None:
 
 
 def _cells(place=None, theme=None, status=""):
-    from initiatives.models import Tally
-
     return Tally.objects.filter(
         organisation_id=ANY_ORGANISATION, status=status or ANY_STATUS, n__gt=0
     ).filter(
@@ -291,8 +290,6 @@ def counts_by_place() -> dict[str, int]:
 
 def organisation_counts(ids) -> dict[int, int]:
     """{organisation id: how many published initiatives name it}, for `ids`."""
-    from initiatives.models import Tally
-
     rows = Tally.objects.filter(n__gt=0, organisation_id__in=ids).exclude(
         organisation_id=ANY_ORGANISATION  # what the index holds
     )
@@ -300,8 +297,6 @@ def organisation_counts(ids) -> dict[int, int]:
 
 
 def organisations_involved() -> int:
-    from initiatives.models import Tally
-
     return Tally.objects.filter(n__gt=0).exclude(organisation_id=ANY_ORGANISATION).count()
 
 
@@ -309,8 +304,6 @@ def count_in_view(level: int, bbox) -> int:
     """How many published initiatives with a location are in the cells of
     the grid at `level` that touch `bbox`: those in it, and any beside it
     in the cells on its edges."""
-    from initiatives.models import MapCell
-
     west, south, east, north = bbox
     south_y, west_x = grid_cell(south, west, level)
     north_y, east_x = grid_cell(north, east, level)
@@ -323,8 +316,6 @@ def count_in_view(level: int, bbox) -> int:
 def map_cells(level: int, bbox=None):
     """(y, x, count, mean latitude, mean longitude) for the grid's occupied
     cells at `level` that overlap `bbox` (west, south, east, north)."""
-    from initiatives.models import MapCell
-
     rows = MapCell.objects.filter(level=level, n__gt=0)
     if bbox is not None:
         west, south, east, north = bbox

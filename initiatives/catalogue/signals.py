@@ -7,18 +7,10 @@ from django.dispatch import receiver
 from treebeard.mp_tree import path_updated
 
 from communities.models import Organisation, Place
+from initiatives import public
 from initiatives.browse import tallies
 from initiatives.catalogue.search import refresh_search_vectors
-from initiatives.models import (
-    Collection,
-    CollectionItem,
-    Initiative,
-    InitiativeImage,
-    InitiativeOrganisation,
-    InitiativePlace,
-    InitiativeSource,
-    Theme,
-)
+from initiatives.models import Initiative, InitiativeOrganisation, InitiativePlace, Theme
 from initiatives.ops import caching
 
 
@@ -90,22 +82,6 @@ def places_moved(sender, new_path, **kwargs):
     tallies.refresh(links.values_list("initiative_id", flat=True).distinct())
 
 
-# What the public pages show: any change to these moves the cached pages'
-# version on (initiatives/caching.py).
-PUBLIC_MODELS = (
-    Initiative,
-    InitiativePlace,
-    InitiativeOrganisation,
-    InitiativeImage,
-    InitiativeSource,
-    Theme,
-    Place,
-    Organisation,
-    Collection,
-    CollectionItem,
-)
-
-
 def public_data_changed(sender, raw=False, **kwargs):
     if not raw:
         caching.public_changed()
@@ -116,8 +92,10 @@ def public_links_changed(sender, action, **kwargs):
         caching.public_changed()
 
 
-for model in PUBLIC_MODELS:
+# What the public pages show (public.PUBLIC_MODELS): any change moves the
+# cached pages' version on (ops/caching.py).
+for model in public.PUBLIC_MODELS:
     post_save.connect(public_data_changed, sender=model, dispatch_uid=f"public-save-{model}")
     post_delete.connect(public_data_changed, sender=model, dispatch_uid=f"public-delete-{model}")
-m2m_changed.connect(public_links_changed, sender=Initiative.themes.through)
-m2m_changed.connect(public_links_changed, sender=Organisation.places.through)
+for through in public.PUBLIC_LINKS:
+    m2m_changed.connect(public_links_changed, sender=through, dispatch_uid=f"public-m2m-{through}")

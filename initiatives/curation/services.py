@@ -1,17 +1,18 @@
 """What curators shape: featured initiatives and collections.
 
 Writes are services that validate and save in one transaction; the reads of
-public collections are here too, next to the rule of what they may show.
+public collections are here too; what they may show is public.py's to say.
 """
 
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from communities.slugs import unique_slug
+from initiatives import public
 from initiatives.models import Collection, CollectionItem, Initiative
 
 
@@ -78,17 +79,10 @@ def collection_save(
     return collection
 
 
-def public_collections() -> QuerySet[Collection]:
-    """Public collections, each with `n`: how many of its initiatives are published."""
-    return Collection.objects.filter(is_public=True).annotate(
-        n=Count("items", filter=Q(items__initiative__in=Initiative.objects.published()))
-    )
-
-
 def collection_initiatives(collection: Collection) -> QuerySet[Initiative]:
     """The collection's published initiatives in its order, ready for cards."""
     return (
-        Initiative.objects.published()
+        public.published_initiatives()
         .filter(collection_items__collection=collection)
         .order_by("collection_items__position", "collection_items__pk")
         .for_cards()

@@ -13,40 +13,13 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
+from initiatives import public
 from initiatives.browse import geo
 
 CHUNK = 500
 
-COLUMNS = (
-    "id",
-    "slug",
-    "title",
-    "summary",
-    "description",
-    "how_to_adapt",
-    "activity_status",
-    "start_date",
-    "end_date",
-    "themes",
-    "theme_names",
-    "places",
-    "place_names",
-    "primary_place_gss_code",
-    "organisations",
-    "organisation_names",
-    "latitude",
-    "longitude",
-    "website",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "credit",
-    "sources",
-    "url",
-    "published_at",
-    "updated_at",
-    "licence",
-)
+# The columns, in order, are public.CSV_COLUMNS.
+COLUMNS = public.CSV_COLUMNS
 
 # A spreadsheet reads a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,8 +40,8 @@ def row(initiative, *, url_for, licence: str) -> list:
     places = [link.place for link in initiative.initiative_places.all()]
     organisations = list(initiative.initiative_organisations.all())
     themes = list(initiative.themes.all())
-    contact = initiative.public_contact or {}
-    credit = initiative.public_submitter
+    contact = public.public_contact(initiative) or {}
+    credit = public.public_credit(initiative)
     text = {
         "id": str(initiative.uuid),
         "slug": initiative.slug,

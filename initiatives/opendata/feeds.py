@@ -1,6 +1,7 @@
 """Atom and RSS feeds of newly published initiatives: the whole site, and
 each place (with the places underneath), theme and organisation."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -9,7 +10,8 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from communities.models import Organisation, Place
-from initiatives.models import Initiative, Theme
+from initiatives import public
+from initiatives.models import Theme
 from initiatives.opendata import licence as opendata
 
 FEED_SIZE = 50
@@ -26,8 +28,6 @@ class InitiativesFeed(Feed):
         return get_object_or_404(SUBJECTS[self.kind], slug=slug)
 
     def title(self, obj):
-        from django.conf import settings
-
         if obj is None:
             return _("New initiatives on %(site)s") % {"site": settings.SITE_NAME}
         return _("New initiatives: %(name)s") % {"name": obj.name}
@@ -51,16 +51,14 @@ class InitiativesFeed(Feed):
         }
 
     def items(self, obj):
-        initiatives = Initiative.objects.published()
+        initiatives = public.published_initiatives()
         if isinstance(obj, Place):
             initiatives = initiatives.in_place(obj)
         elif isinstance(obj, Theme):
             initiatives = initiatives.with_theme(obj)
         elif isinstance(obj, Organisation):
             initiatives = initiatives.involving(obj)
-        return initiatives.only("title", "slug", "summary", "published_at", "updated_at").order_by(
-            "-published_at", "-pk"
-        )[:FEED_SIZE]
+        return initiatives.only(*public.FEED_FIELDS).order_by("-published_at", "-pk")[:FEED_SIZE]
 
     def item_title(self, item):
         return item.title

@@ -1,9 +1,10 @@
 """Open Referral UK: the published initiatives as a directory of services, in
 the UK profile of the Human Services Data Specification (HSDS) 3.0.
 
-Here are the querysets the endpoints read, the reading of their parameters,
-the paging, and the shape of every object they answer with. The views
-(initiatives/opendata/openreferral_views.py) only glue these together.
+Here are the ids and the shape of every object the endpoints answer with;
+the reading of their parameters is in openreferral_params.py, the querysets
+and the paging in openreferral_queries.py, and the views
+(openreferral_views.py) only glue these together.
 docs/openreferral.md says which of our fields becomes which of theirs, and why
 the others do not.
 
@@ -11,30 +12,20 @@ The schemas give every optional field a plain type (a string, never null), so
 a field we have no value for is left out rather than sent as null.
 """
 
-import math
 import re
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.encoding import iri_to_uri, punycode
 from django.utils.translation import gettext as _
 
-from communities.models import Organisation, Place
-from initiatives.catalogue.search import search as search_initiatives
-from initiatives.models import (
-    ActivityStatus,
-    Initiative,
-    InitiativeOrganisation,
-    InitiativePlace,
-    Theme,
-)
+from communities.models import Organisation
+from initiatives import public
+from initiatives.models import ActivityStatus, Initiative, InitiativeOrganisation, Theme
 
 HSDS_VERSION = "3.0"
 PROFILE_URL = "https://openreferraluk.org/"
@@ -64,19 +55,12 @@ SERVICE_STATUS = {
 # in this order, then by name.
 ROLE_ORDER = {role: position for position, role in enumerate(InitiativeOrganisation.Role.values)}
 
-DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 100
-# Beyond this many digits no page can exist, and a client's integer may overflow.
-MAX_PAGE_DIGITS = 18
-MAX_SEARCH_LENGTH = 200
-
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-_DIGITS_RE = re.compile(r"[0-9]+")
-_SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,220}")
-
 # Absolute: turns a path of the site into an absolute URL (the request's
 # build_absolute_uri), so that the mapping needs no request of its own.
 Absolute = Callable[[str], str]
+
+
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
 # Identifiers
@@ -97,302 +81,6 @@ def parse_uuid(value: str) -> uuid.UUID | None:
     if not _UUID_RE.fullmatch(value or ""):
         return None
     return uuid.UUID(value)
-
-
-# Parameters
-
-
-class InvalidParameter(ValueError):
-    """A query parameter that cannot be read; the message tells the client why."""
-
-
-@dataclass(frozen=True)
-class Paging:
-    page: int = 1
-    per_page: int = DEFAULT_PER_PAGE
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.per_page
-
-
-@dataclass(frozen=True)
-class Filters:
-    search: str = ""
-    taxonomy_term_id: uuid.UUID | None = None
-    taxonomy_id: uuid.UUID | None = None
-    organization_id: uuid.UUID | None = None
-    modified_after: datetime | None = None
-    place: Place | None = None
-
-
-def _text(query: Mapping[str, str], name: str) -> str:
-    """A parameter's value; an empty value counts as none given."""
-    value = (query.get(name) or "").strip()
-    if "\x00" in value:
-        raise InvalidParameter(_("“%(name)s” cannot contain NUL characters.") % {"name": name})
-    return value
-
-
-def _whole_number(query, name, *, default, maximum=None):
-    value = _text(query, name)
-    if not value:
-        return default
-    if maximum is None:
-        message = _("“%(name)s” must be a whole number, 1 or more.")
-    else:
-        message = _("“%(name)s” must be a whole number from 1 to %(maximum)d.")
-    if not _DIGITS_RE.fullmatch(value):
-        raise InvalidParameter(message % {"name": name, "maximum": maximum})
-    if len(value.lstrip("0")) > MAX_PAGE_DIGITS:
-        raise InvalidParameter(_("“%(name)s” is too large.") % {"name": name})
-    number = int(value)
-    if number < 1 or (maximum is not None and number > maximum):
-        raise InvalidParameter(message % {"name": name, "maximum": maximum})
-    return number
-
-
-def parse_paging(query: Mapping[str, str]) -> Paging:
-    """`page` (from 1) and `per_page` (1 to MAX_PER_PAGE)."""
-    return Paging(
-        page=_whole_number(query, "page", default=1),
-        per_page=_whole_number(query, "per_page", default=DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE),
-    )
-
-
-def _uuid_parameter(query, name):
-    value = _text(query, name)
-    if not value:
-        return None
-    parsed = parse_uuid(value)
-    if parsed is None:
-        raise InvalidParameter(
-            _("“%(name)s” must be an id such as %(example)s.")
-            % {"name": name, "example": "ac148810-d857-441c-9679-408f346de14b"}
-        )
-    return parsed
-
-
-def _moment(query, name):
-    """An ISO 8601 date or date and time; without an offset it is UTC."""
-    value = _text(query, name)
-    if not value:
-        return None
-    message = _(
-        "“%(name)s” must be an ISO 8601 date or date and time, such as 2024-05-01 or "
-        "2024-05-01T09:30:00Z (write a “+” in an offset as %%2B)."
-    ) % {"name": name}
-    try:
-        moment = parse_datetime(value)
-    except ValueError:
-        raise InvalidParameter(message) from None
-    if moment is None:
-        raise InvalidParameter(message)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise InvalidParameter(message) from None
-
-
-def _search(query, name="search"):
-    value = _text(query, name)
-    if len(value) > MAX_SEARCH_LENGTH:
-        raise InvalidParameter(
-            _("“%(name)s” can be at most %(maximum)d characters long.")
-            % {"name": name, "maximum": MAX_SEARCH_LENGTH}
-        )
-    return value
-
-
-def _place(query, name="place"):
-    """Our extension: a place's slug, for everything in it and under it."""
-    value = _text(query, name)
-    if not value:
-        return None
-    place = None
-    if _SLUG_RE.fullmatch(value):
-        place = Place.objects.filter(slug=value).only("path", "slug").first()
-    if place is None:
-        raise InvalidParameter(
-            _("There is no place “%(slug)s”: give the slug of a place, as in its page's address.")
-            % {"slug": value[:MAX_SEARCH_LENGTH]}
-        )
-    return place
-
-
-def parse_service_filters(query: Mapping[str, str]) -> Filters:
-    """The filters of /services and /service_at_locations."""
-    return Filters(
-        search=_search(query),
-        taxonomy_term_id=_uuid_parameter(query, "taxonomy_term_id"),
-        taxonomy_id=_uuid_parameter(query, "taxonomy_id"),
-        organization_id=_uuid_parameter(query, "organization_id"),
-        modified_after=_moment(query, "modified_after"),
-        place=_place(query),
-    )
-
-
-def parse_organization_filters(query: Mapping[str, str]) -> Filters:
-    """The filters of /organizations: its name, its last change, and where it takes part."""
-    return Filters(
-        search=_search(query),
-        modified_after=_moment(query, "modified_after"),
-        place=_place(query),
-    )
-
-
-# Querysets
-
-INITIATIVE_FIELDS = (
-    "uuid",
-    "slug",
-    "title",
-    "summary",
-    "description",
-    "website",
-    "activity_status",
-    "contact_name",
-    "contact_email",
-    "contact_consent",
-    "latitude",
-    "longitude",
-    "location_is_place_centre",
-    "updated_at",
-    "published_at",
-)
-ORGANISATION_FIELDS = ("uuid", "slug", "name", "description", "website", "logo", "updated_at")
-
-
-def taxonomy_terms() -> QuerySet:
-    """The themes, by name, each with its parent's uuid."""
-    return (
-        Theme.objects.select_related("parent")
-        .only("uuid", "slug", "name", "description", "parent__uuid")
-        .order_by("name", "pk")
-    )
-
-
-def _organisation_links():
-    return Prefetch(
-        "initiative_organisations",
-        queryset=InitiativeOrganisation.objects.select_related("organisation").only(
-            "initiative", "role", *(f"organisation__{field}" for field in ORGANISATION_FIELDS)
-        ),
-    )
-
-
-def _place_links():
-    return Prefetch(
-        "initiative_places",
-        queryset=InitiativePlace.objects.select_related("place")
-        .only(
-            "initiative",
-            "is_primary",
-            "place__uuid",
-            "place__slug",
-            "place__name",
-            "place__gss_code",
-        )
-        .order_by("-is_primary", "place__name", "pk"),
-    )
-
-
-def _themes():
-    return Prefetch("themes", queryset=taxonomy_terms())
-
-
-def services(*, full: bool = False) -> QuerySet:
-    """The published initiatives, newest first, with what a service shows
-    fetched in a fixed number of queries whatever the count."""
-    prefetches = [_organisation_links()]
-    if full:
-        prefetches += [_place_links(), _themes()]
-    return (
-        Initiative.objects.published()
-        .only(*INITIATIVE_FIELDS)
-        .prefetch_related(*prefetches)
-        .order_by("-published_at", "-pk")
-    )
-
-
-def service_at_locations(*, full: bool = False) -> QuerySet:
-    """The published initiatives with a map pin; the location is named for
-    the primary place, so places come along even in the list."""
-    queryset = services(full=full).filter(latitude__isnull=False, longitude__isnull=False)
-    return queryset if full else queryset.prefetch_related(_place_links())
-
-
-def filter_services(queryset: QuerySet, filters: Filters) -> QuerySet:
-    if filters.place is not None:
-        queryset = queryset.in_place(filters.place)
-    if filters.taxonomy_term_id is not None:
-        themes = list(Theme.objects.filter(uuid=filters.taxonomy_term_id).only("pk"))
-        queryset = queryset.with_theme(*themes) if themes else queryset.none()
-    if filters.taxonomy_id is not None:
-        if filters.taxonomy_id == TAXONOMY_ID:
-            queryset = queryset.filter(
-                Exists(Initiative.themes.through.objects.filter(initiative=OuterRef("pk")))
-            )
-        else:
-            queryset = queryset.none()
-    if filters.organization_id is not None:
-        organisation = Organisation.objects.filter(uuid=filters.organization_id).only("pk").first()
-        queryset = queryset.none() if organisation is None else queryset.involving(organisation)
-    if filters.modified_after is not None:
-        queryset = queryset.filter(updated_at__gte=filters.modified_after)
-    if filters.search:
-        queryset = search_initiatives(queryset, filters.search)
-    return queryset
-
-
-def organizations(filters: Filters = Filters()) -> QuerySet:
-    """The organisations that take part in a published initiative (in the
-    place, when one is given), by name."""
-    initiatives = Initiative.objects.published()
-    if filters.place is not None:
-        initiatives = initiatives.in_place(filters.place)
-    queryset = Organisation.objects.filter(
-        Exists(
-            InitiativeOrganisation.objects.filter(
-                organisation=OuterRef("pk"), initiative__in=initiatives.values("pk")
-            )
-        )
-    )
-    if filters.search:
-        queryset = queryset.filter(name__icontains=filters.search)
-    if filters.modified_after is not None:
-        queryset = queryset.filter(updated_at__gte=filters.modified_after)
-    return queryset.only(*ORGANISATION_FIELDS).order_by("name", "pk")
-
-
-# Paging
-
-
-def paginate(queryset: QuerySet, paging: Paging) -> tuple[list, int]:
-    """The rows of one page and how many there are in all. A page past the
-    end is empty, and costs no query for its rows."""
-    total = queryset.count()
-    if paging.offset >= total:
-        return [], total
-    return list(queryset[paging.offset : paging.offset + paging.per_page]), total
-
-
-def page(contents: list, *, total: int, paging: Paging) -> dict:
-    """The standard's Page envelope. `size` is the number of items on this
-    page, as the standard describes it, not the page size asked for."""
-    total_pages = math.ceil(total / paging.per_page)
-    return {
-        "total_items": total,
-        "total_pages": total_pages,
-        "page_number": paging.page,
-        "size": len(contents),
-        "first_page": paging.page == 1,
-        "last_page": paging.page >= total_pages,
-        "empty": not contents,
-        "contents": contents,
-    }
 
 
 # Mapping
@@ -460,8 +148,9 @@ def service(initiative: Initiative, absolute: Absolute, *, full: bool = False) -
         "status": SERVICE_STATUS[initiative.activity_status],
         "last_modified": _iso(initiative.updated_at),
     }
-    if initiative.contact_consent and initiative.contact_email:
-        data["email"] = initiative.contact_email
+    contact = public.public_contact(initiative) or {}
+    if contact.get("email"):
+        data["email"] = contact["email"]
     organisation = provider(initiative)
     if organisation is not None:
         data["organization_id"] = str(organisation.uuid)
@@ -571,13 +260,14 @@ def funding(initiative: Initiative) -> list[dict]:
 def contacts(initiative: Initiative) -> list[dict]:
     """The public contact, only when they agreed to be shown. The profile's
     contact has no email or phone: the email is the service's."""
-    if not (initiative.contact_consent and initiative.contact_name):
+    contact = public.public_contact(initiative) or {}
+    if not contact.get("name"):
         return []
     return [
         {
             "id": str(derived_id(initiative.uuid, "contact")),
             "service_id": str(initiative.uuid),
-            "name": initiative.contact_name,
+            "name": contact["name"],
         }
     ]
 

@@ -1,7 +1,8 @@
 """The Open Referral UK read endpoints: the published initiatives as the
 services of a directory, for councils' service directories to import.
 
-initiatives.openreferral reads the parameters, pages and builds each body;
+openreferral_params reads the parameters, openreferral_queries reads and
+pages, openreferral builds each body;
 docs/openreferral.md describes the endpoints.
 """
 
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from initiatives.opendata import openreferral as oruk
+from initiatives.opendata import openreferral_params as params
+from initiatives.opendata import openreferral_queries as queries
 from initiatives.opendata.licence import open_response
 
 
@@ -25,7 +28,7 @@ def endpoint(view):
     def wrapper(request, *args, **kwargs):
         try:
             response = safe_view(request, *args, **kwargs)
-        except oruk.InvalidParameter as error:
+        except params.InvalidParameter as error:
             response = JsonResponse({"error": str(error)}, status=400)
         except Http404 as error:
             response = JsonResponse({"error": str(error) or _("Not found.")}, status=404)
@@ -47,8 +50,8 @@ def _id(value, message):
 
 
 def _page(queryset, item, paging):
-    rows, total = oruk.paginate(queryset, paging)
-    return JsonResponse(oruk.page([item(row) for row in rows], total=total, paging=paging))
+    rows, total = queries.paginate(queryset, paging)
+    return JsonResponse(queries.page([item(row) for row in rows], total=total, paging=paging))
 
 
 @endpoint
@@ -58,9 +61,9 @@ def index(request):
 
 @endpoint
 def service_list(request):
-    paging = oruk.parse_paging(request.GET)
-    filters = oruk.parse_service_filters(request.GET)
-    queryset = oruk.filter_services(oruk.services(), filters)
+    paging = params.parse_paging(request.GET)
+    filters = params.parse_service_filters(request.GET)
+    queryset = queries.filter_services(queries.services(), filters)
     item = partial(oruk.service, absolute=request.build_absolute_uri)
     return _page(queryset, item, paging)
 
@@ -68,7 +71,7 @@ def service_list(request):
 @endpoint
 def service_detail(request, id):
     message = _("There is no service with that id.")
-    initiative = oruk.services(full=True).filter(uuid=_id(id, message)).first()
+    initiative = queries.services(full=True).filter(uuid=_id(id, message)).first()
     if initiative is None:
         raise Http404(message)
     return JsonResponse(oruk.service(initiative, request.build_absolute_uri, full=True))
@@ -76,9 +79,9 @@ def service_detail(request, id):
 
 @endpoint
 def service_at_location_list(request):
-    paging = oruk.parse_paging(request.GET)
-    filters = oruk.parse_service_filters(request.GET)
-    queryset = oruk.filter_services(oruk.service_at_locations(), filters)
+    paging = params.parse_paging(request.GET)
+    filters = params.parse_service_filters(request.GET)
+    queryset = queries.filter_services(queries.service_at_locations(), filters)
     item = partial(oruk.service_at_location, absolute=request.build_absolute_uri)
     return _page(queryset, item, paging)
 
@@ -87,7 +90,7 @@ def service_at_location_list(request):
 def service_at_location_detail(request, id):
     message = _("There is no service at a location with that id.")
     service_id = oruk.flip_service_at_location_id(_id(id, message))
-    initiative = oruk.service_at_locations(full=True).filter(uuid=service_id).first()
+    initiative = queries.service_at_locations(full=True).filter(uuid=service_id).first()
     if initiative is None:
         raise Http404(message)
     return JsonResponse(oruk.service_at_location(initiative, request.build_absolute_uri, full=True))
@@ -95,8 +98,8 @@ def service_at_location_detail(request, id):
 
 @endpoint
 def organization_list(request):
-    paging = oruk.parse_paging(request.GET)
-    queryset = oruk.organizations(oruk.parse_organization_filters(request.GET))
+    paging = params.parse_paging(request.GET)
+    queryset = queries.organizations(params.parse_organization_filters(request.GET))
     item = partial(oruk.organization, absolute=request.build_absolute_uri)
     return _page(queryset, item, paging)
 
@@ -104,7 +107,7 @@ def organization_list(request):
 @endpoint
 def organization_detail(request, id):
     message = _("There is no organization with that id.")
-    organisation = oruk.organizations().filter(uuid=_id(id, message)).first()
+    organisation = queries.organizations().filter(uuid=_id(id, message)).first()
     if organisation is None:
         raise Http404(message)
     return JsonResponse(oruk.organization(organisation, request.build_absolute_uri))
@@ -112,11 +115,11 @@ def organization_detail(request, id):
 
 @endpoint
 def taxonomy_list(request):
-    paging = oruk.parse_paging(request.GET)
+    paging = params.parse_paging(request.GET)
     # One taxonomy: the themes. Paged all the same, as the standard's lists are.
     taxonomies = [oruk.taxonomy(request.build_absolute_uri)]
     contents = taxonomies[paging.offset : paging.offset + paging.per_page]
-    return JsonResponse(oruk.page(contents, total=len(taxonomies), paging=paging))
+    return JsonResponse(queries.page(contents, total=len(taxonomies), paging=paging))
 
 
 @endpoint
@@ -124,21 +127,21 @@ def taxonomy_detail(request, id):
     message = _("There is no taxonomy with that id.")
     if _id(id, message) != oruk.TAXONOMY_ID:
         raise Http404(message)
-    terms = list(oruk.taxonomy_terms())
+    terms = list(queries.taxonomy_terms())
     return JsonResponse(oruk.taxonomy(request.build_absolute_uri, terms))
 
 
 @endpoint
 def taxonomy_term_list(request):
-    paging = oruk.parse_paging(request.GET)
+    paging = params.parse_paging(request.GET)
     item = partial(oruk.taxonomy_term, absolute=request.build_absolute_uri)
-    return _page(oruk.taxonomy_terms(), item, paging)
+    return _page(queries.taxonomy_terms(), item, paging)
 
 
 @endpoint
 def taxonomy_term_detail(request, id):
     message = _("There is no taxonomy term with that id.")
-    theme = oruk.taxonomy_terms().filter(uuid=_id(id, message)).first()
+    theme = queries.taxonomy_terms().filter(uuid=_id(id, message)).first()
     if theme is None:
         raise Http404(message)
     return JsonResponse(oruk.taxonomy_term(theme, request.build_absolute_uri))

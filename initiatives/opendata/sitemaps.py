@@ -5,7 +5,8 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from communities.models import Organisation, Place
-from initiatives.models import Collection, Initiative, Theme
+from initiatives import public
+from initiatives.models import Theme
 
 
 class InitiativeSitemap(Sitemap):
@@ -13,7 +14,7 @@ class InitiativeSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Initiative.objects.published().only("slug", "updated_at").order_by("pk")
+        return public.published_initiatives().only("slug", "updated_at").order_by("pk")
 
     def lastmod(self, item):
         return item.updated_at
@@ -57,7 +58,5 @@ SITEMAPS = {
     "places": SubjectSitemap(Place.objects.only("slug").order_by("path")),
     "themes": SubjectSitemap(Theme.objects.only("slug").order_by("pk")),
     "organisations": SubjectSitemap(Organisation.objects.only("slug").order_by("pk")),
-    "collections": SubjectSitemap(
-        Collection.objects.filter(is_public=True).only("slug").order_by("pk")
-    ),
+    "collections": SubjectSitemap(public.public_collections().only("slug").order_by("pk")),
 }

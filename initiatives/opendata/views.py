@@ -12,7 +12,8 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Place
 from initiatives.browse import geo
-from initiatives.browse.views import _filter, _map_config, _query_string
+from initiatives.browse.maps import map_config
+from initiatives.browse.queries import public_filter, query_string
 from initiatives.models import Theme
 from initiatives.opendata import exports
 from initiatives.opendata import licence as opendata
@@ -40,7 +41,7 @@ def _filter_errors(filterset):
 @require_safe
 def export_csv(request):
     """The published initiatives under the list's filters, as CSV."""
-    filterset, _themes = _filter(request)
+    filterset, _themes = public_filter(request)
     if not filterset.is_valid():
         response = HttpResponse(
             _("Some filters are not valid:") + "\n" + _filter_errors(filterset) + "\n",
@@ -74,10 +75,10 @@ EMBED_CSP = {
 def embed_map(request):
     """A map to put in another site's page: the initiatives under the list's
     filters, with links that open on this site."""
-    filterset, _themes = _filter(request)
+    filterset, _themes = public_filter(request)
     valid = filterset.is_valid()
     data = filterset.cleaned
-    config = _map_config(query=_query_string(request), linkTarget="_blank")
+    config = map_config(query=query_string(request), linkTarget="_blank")
     place = data.get("place") or data.get("near")
     if place is not None and place.latitude is not None:
         config.update(center=[place.latitude, place.longitude], zoom=geo.zoom_for_kind(place.kind))
@@ -96,7 +97,7 @@ def embed_map(request):
             "initiatives": initiatives,
             "total": total,
             "subject": _subject_name(data),
-            "list_url_query": _query_string(request),
+            "list_url_query": query_string(request),
         },
         status=200 if valid else 400,
     )

@@ -9,7 +9,8 @@ stored or served, and no response that sets a cookie (a form's CSRF cookie,
 say) is stored.
 
 Changes made through the ORM's save() and delete() move the version on by
-the signals in signals.py; writes in bulk call public_changed() themselves.
+the signals in catalogue/signals.py, for the models
+in public.PUBLIC_MODELS; writes in bulk call public_changed() themselves.
 """
 
 import hashlib
@@ -22,16 +23,9 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 
-VERSION_KEY = "public:version"
+from initiatives.public import NEVER_CACHED
 
-# Pages that are private, or that hold a form for a person.
-PRIVATE_PREFIXES = (
-    "/account/",
-    "/moderation/",
-    "/curation/",
-    "/alerts/",
-    "/initiatives/submit/",
-)
+VERSION_KEY = "public:version"
 
 
 def version() -> int:
@@ -59,7 +53,7 @@ def public_changed() -> None:
 
 def _is_private_path(path: str) -> bool:
     admin = "/" + settings.ADMIN_URL.lstrip("/")
-    return path.startswith((*PRIVATE_PREFIXES, admin)) or path.endswith("/report/")
+    return path.startswith((*NEVER_CACHED, admin)) or path.endswith("/report/")
 
 
 def cacheable(request) -> bool:

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from initiatives.abuse import form_started_token
 from initiatives.catalogue.search import highlight as highlight_text
+from initiatives.models import InitiativeOrganisation
 
 register = template.Library()
 
@@ -66,8 +67,6 @@ def page_url(context, number):
 
 @register.filter
 def role_label(value):
-    from initiatives.models import InitiativeOrganisation
-
     return InitiativeOrganisation.Role(value).label if value else ""
 
 

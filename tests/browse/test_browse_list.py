@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 import pytest
 
 from initiatives.browse import paging
-from initiatives.browse import views as browse_views
 from tests.factories import (
     make_initiative,
     make_organisation,
@@ -544,7 +543,7 @@ def test_a_deep_page_lists_what_a_shallow_one_would(
     """Deep in the list, a page is read in two steps (ids, then rows): the
     same initiatives in the same order, with what their cards show."""
     settings.PAGE_CACHE = False  # the same pages are asked for twice
-    monkeypatch.setattr(browse_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
     shallow = [titles(browse(client, urlencode({**params, "page": n}))) for n in (1, 2, 3)]
     monkeypatch.setattr(paging, "DEFERRED_JOIN_FROM", 2)
     deep = [browse(client, urlencode({**params, "page": n})) for n in (1, 2, 3)]

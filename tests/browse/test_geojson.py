@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from initiatives.browse import geo, tallies
+from initiatives.browse.queries import related_initiatives
 from initiatives.models import Initiative
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 
@@ -285,8 +286,6 @@ def test_related_initiatives_come_nearest_first(bristol, glasgow, theme):
 
 
 def test_an_initiative_page_relates_the_nearest_and_the_newest_far_away(bristol, glasgow, theme):
-    from initiatives.browse.views import initiative_related
-
     solar = make_initiative("Solar", places=[bristol], themes=[theme])
     near = make_initiative("Near", places=[bristol], themes=[theme])
     far = make_initiative("Far", places=[glasgow], themes=[theme])
@@ -294,9 +293,9 @@ def test_an_initiative_page_relates_the_nearest_and_the_newest_far_away(bristol,
     make_initiative("Near but unrelated", places=[bristol], themes=[other_theme])
     make_initiative("Near but hidden", places=[bristol], themes=[theme], state="pending")
     # Near within the radius first; a far one still shows as one of the newest.
-    assert list(initiative_related(solar)) == [near, far]
+    assert list(related_initiatives(solar)) == [near, far]
     # Far away from everything, the newest sharing a theme come instead.
-    assert set(initiative_related(far)) == {solar, near}
+    assert set(related_initiatives(far)) == {solar, near}
 
 
 def test_each_kind_of_place_has_a_first_zoom():

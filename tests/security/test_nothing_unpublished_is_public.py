@@ -1,10 +1,24 @@
-"""An initiative that is not published appears nowhere public: not in lists,
-searches, facets, counts, pages, the home page or the map's data."""
+"""Nothing unpublished, and nothing private, is public.
+
+An initiative that is not published appears nowhere public: not in lists,
+searches, facets, counts, pages, the home page or the map's data, and not
+in any open-data answer. A published one shows nothing its people did not
+agree to show (a contact without consent, a submitter without credit, a
+moderator's note). And every public output takes what it shows from
+initiatives.public, the one place that decides.
+"""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save
+from django.test import RequestFactory
 from django.utils import timezone
 
-from initiatives.models import Initiative
+from initiatives import public
+from initiatives.models import Collection, CollectionItem, Initiative, ModerationDecision, Theme
+from initiatives.opendata import openreferral, openreferral_queries
+from initiatives.opendata.feeds import InitiativesFeed
+from initiatives.ops import caching
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +247,211 @@ def test_the_map_data_around_it_does_not_include_it(client, world):
     ).json()
     assert [f["id"] for f in data["features"]] == ["bristol-food-bank"]
     assert data["total"] == 1
+
+
+# published() is where "published" is decided.
+
+
+@pytest.mark.parametrize("state", [s for s in Initiative.State if s != Initiative.State.PUBLISHED])
+def test_published_hides_every_other_state(england, theme, state, client):
+    hidden = make_initiative("Hidden", places=[england], themes=[theme], state="draft")
+    Initiative.objects.filter(pk=hidden.pk).update(moderation_state=state)
+    shown = make_initiative("Shown", places=[england], themes=[theme])
+    assert list(Initiative.objects.published()) == [shown]
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get(shown.get_absolute_url()).status_code == 200
+
+
+def test_publishing_sets_the_publication_date(england, theme):
+    initiative = make_initiative("Pending", places=[england], themes=[theme], state="pending")
+    assert initiative.published_at is None
+    published = make_initiative("Published", places=[england], themes=[theme])
+    assert published.published_at is not None
+
+
+# Open data: nothing private in any answer (the API, CSV, GeoJSON, Open
+# Referral UK, the feeds and the embeddable map), for a published initiative
+# whose contact did not agree to be shown, whose submitter chose no credit and
+# which carries a moderator's note; and nothing of an unpublished one.
+
+SECRETS = (
+    "hidden-contact@example.org",
+    "Hidden Contact Person",
+    "07700 900123",
+    "submitter@example.org",
+    "Submitter Surname",
+    "internal note about the pantry",
+    "Unpublished pantry",
+)
+
+
+@pytest.fixture
+def initiatives(places, theme):
+    submitter = get_user_model().objects.create_user(
+        "submitter@example.org", public_name="Submitter Surname"
+    )
+    organisation = make_organisation("Pantry Trust")
+    pantry = make_initiative(
+        "Published pantry",
+        places=[places["bristol"]],
+        themes=[theme],
+        organisations=[(organisation, "lead")],
+        contact_name="Hidden Contact Person",
+        contact_email="hidden-contact@example.org",
+        contact_phone="07700 900123",
+        contact_consent=False,
+        submitted_by=submitter,
+        credit_submitter=False,
+        credit_name="Submitter Surname",
+    )
+    ModerationDecision.objects.create(
+        initiative=pantry,
+        from_state="pending",
+        to_state="published",
+        internal_note="internal note about the pantry",
+    )
+    hidden = make_initiative(
+        "Unpublished pantry",
+        places=[places["bristol"]],
+        themes=[theme],
+        organisations=[(organisation, "lead")],
+        state=Initiative.State.PENDING,
+    )
+    return pantry, hidden, organisation
+
+
+def open_data_urls(pantry, organisation, places, theme):
+    bristol = places["bristol"]
+    return [
+        "/api/initiatives/",
+        f"/api/initiatives/{pantry.slug}/",
+        "/api/organisations/",
+        "/initiatives/export.csv",
+        "/api/initiatives.geojson",
+        "/openreferral/services",
+        f"/openreferral/services/{pantry.uuid}",
+        "/openreferral/service_at_locations",
+        f"/openreferral/service_at_locations/{openreferral.flip_service_at_location_id(pantry.uuid)}",
+        f"/openreferral/organizations/{organisation.uuid}",
+        "/feeds/initiatives.rss",
+        "/feeds/initiatives.atom",
+        f"/places/{bristol.slug}/feed.atom",
+        f"/themes/{theme.slug}/feed.rss",
+        f"/organisations/{organisation.slug}/feed.atom",
+        f"/embed/map/?place={bristol.slug}",
+        f"/places/{bristol.slug}/",
+    ]
+
+
+def body(response):
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def test_no_open_data_answer_holds_anything_private_or_unpublished(
+    client, initiatives, places, theme
+):
+    pantry, _hidden, organisation = initiatives
+    for url in open_data_urls(pantry, organisation, places, theme):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = body(response)
+        # The answer does show the public things (so the test reads real data).
+        assert "Published pantry" in text or "Pantry Trust" in text, url
+        leaked = [secret for secret in SECRETS if secret in text]
+        assert not leaked, f"{url} shows {leaked}"
+
+
+def test_a_contact_who_agreed_is_shown_in_the_api_csv_and_open_referral(
+    client, initiatives, places, theme
+):
+    pantry, _hidden, _organisation = initiatives
+    Initiative.objects.filter(pk=pantry.pk).update(contact_consent=True)
+    for url in (
+        f"/api/initiatives/{pantry.slug}/",
+        "/initiatives/export.csv",
+        f"/openreferral/services/{pantry.uuid}",
+    ):
+        assert "hidden-contact@example.org" in body(client.get(url)), url
+
+
+# Each output shows what initiatives.public lists for it, and no more.
+
+
+@pytest.fixture
+def pantry(initiatives):
+    return initiatives[0]
+
+
+def test_the_csv_columns_are_the_public_csv_columns(client, pantry):
+    lines = body(client.get("/initiatives/export.csv")).lstrip("\ufeff").splitlines()
+    assert lines[0].split(",") == list(public.CSV_COLUMNS)
+
+
+def test_the_api_shows_an_initiative_s_public_api_fields(client, pantry):
+    data = client.get(f"/api/initiatives/{pantry.slug}/").json()
+    assert list(data) == list(public.API_FIELDS)
+
+
+def test_a_map_point_has_the_public_geojson_properties(client, pantry):
+    features = client.get("/api/initiatives.geojson").json()["features"]
+    assert features
+    for feature in features:
+        assert list(feature["properties"]) == list(public.GEOJSON_PROPERTIES)
+
+
+def test_open_referral_and_the_feeds_read_only_their_public_fields(pantry):
+    services = openreferral_queries.services()
+    assert services.query.deferred_loading == (set(public.OPENREFERRAL_FIELDS), False)
+    feed = InitiativesFeed().items(None)
+    assert feed.query.deferred_loading == (set(public.FEED_FIELDS), False)
+
+
+def test_the_contact_and_the_credit_are_public_only_when_agreed(pantry):
+    assert public.public_contact(pantry) is None
+    assert public.public_credit(pantry) is None
+    Initiative.objects.filter(pk=pantry.pk).update(contact_consent=True, credit_submitter=True)
+    pantry.refresh_from_db()
+    assert public.public_contact(pantry)["email"] == "hidden-contact@example.org"
+    assert public.public_credit(pantry) == "Submitter Surname"
+
+
+def test_a_collection_that_is_not_public_is_in_no_public_output(client, pantry):
+    shown = Collection.objects.create(title="Shown pantries", slug="shown-pantries")
+    hidden = Collection.objects.create(
+        title="Draft pantries", slug="draft-pantries", is_public=False
+    )
+    for collection in (shown, hidden):
+        CollectionItem.objects.create(collection=collection, initiative=pantry, position=1)
+    assert list(public.public_collections()) == [shown]
+    for url in ("/collections/", "/api/collections/", "/sitemap.xml"):
+        text = body(client.get(url))
+        assert "shown-pantries" in text or "Shown pantries" in text, url
+        assert "draft-pantries" not in text and "Draft pantries" not in text, url
+
+
+def test_robots_txt_disallows_exactly_what_is_not_for_crawlers(client, settings):
+    settings.ADMIN_URL = ""
+    lines = client.get("/robots.txt").content.decode().splitlines()
+    disallowed = [line.removeprefix("Disallow: ") for line in lines if line.startswith("Disallow")]
+    assert disallowed == list(public.NOT_FOR_CRAWLERS)
+
+
+@pytest.mark.parametrize("prefix", public.NEVER_CACHED)
+def test_a_page_never_cached_is_not_cached(settings, prefix):
+    settings.PAGE_CACHE = True
+    assert not caching.cacheable(RequestFactory().get(f"{prefix}some-page/"))
+    assert caching.cacheable(RequestFactory().get("/initiatives/"))
+
+
+@pytest.mark.parametrize("model", public.PUBLIC_MODELS, ids=lambda m: m.__name__)
+def test_every_public_model_moves_the_cached_pages_on(model):
+    assert post_save.has_listeners(model)
+
+
+def test_changing_a_public_model_moves_the_cached_pages_on(django_capture_on_commit_callbacks):
+    before = caching.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        Theme.objects.create(name="Brand new", slug="brand-new")
+    assert caching.version() > before

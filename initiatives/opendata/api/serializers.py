@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.models import Organisation, Place
+from initiatives import public
 from initiatives.models import Collection, Initiative, Theme
 
 
@@ -159,32 +160,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Initiative
-        fields = [
-            "id",
-            "slug",
-            "title",
-            "summary",
-            "description",
-            "how_to_adapt",
-            "activity_status",
-            "start_date",
-            "end_date",
-            "website",
-            "latitude",
-            "longitude",
-            "location_is_place_centre",
-            "places",
-            "organisations",
-            "themes",
-            "images",
-            "sources",
-            "contact",
-            "credit",
-            "featured",
-            "url",
-            "published_at",
-            "updated_at",
-        ]
+        fields = public.API_FIELDS
 
     def get_url(self, obj) -> str:
         return _absolute(self.context.get("request"), obj.get_absolute_url())
@@ -192,12 +168,12 @@ class InitiativeSerializer(serializers.ModelSerializer):
     @extend_schema_field(_Contact(allow_null=True))
     def get_contact(self, obj):
         """The public contact point, only when the contact agreed to be shown."""
-        return obj.public_contact
+        return public.public_contact(obj)
 
     def get_credit(self, obj) -> str | None:
         """Who submitted it, as the site shows it: an organisation, or a
         person who chose to be credited by that name."""
-        credit = obj.public_submitter
+        credit = public.public_credit(obj)
         return str(credit) if credit else None
 
 

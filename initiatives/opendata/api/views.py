@@ -7,7 +7,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.core.validators import slug_re
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Left
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -19,10 +19,11 @@ from rest_framework import routers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from communities.models import Organisation, Place
+from initiatives import public
 from initiatives.browse import tallies
 from initiatives.browse.filters import InitiativeFilter, SlugChoiceFilter
 from initiatives.browse.paging import ListPaginator
-from initiatives.models import Collection, CollectionItem, Initiative, Theme
+from initiatives.models import Theme
 from initiatives.opendata.api import serializers
 from initiatives.opendata.licence import open_response
 
@@ -213,7 +214,7 @@ class InitiativeViewSet(OpenDataViewSet):
     filterset_class = APIInitiativeFilter
 
     def get_queryset(self):
-        return Initiative.objects.published().with_links()
+        return public.published_initiatives().with_links()
 
 
 class PlaceViewSet(OpenDataViewSet):
@@ -258,11 +259,9 @@ class CollectionViewSet(OpenDataViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        items = CollectionItem.objects.filter(
-            Q(initiative__in=Initiative.objects.published())
-        ).select_related("initiative")
+        items = public.public_collection_items().select_related("initiative")
         return (
-            Collection.objects.filter(is_public=True)
+            public.public_collections()
             .prefetch_related(Prefetch("items", queryset=items, to_attr="public_items"))
             .order_by("title")
         )
