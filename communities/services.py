@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from communities.models import Membership, Organisation, Place
 from communities.slugs import unique_slug
+from communities.tasks import send_membership_decided
 
 
 @transaction.atomic
@@ -85,7 +86,5 @@ def membership_decide(membership: Membership, *, approve: bool, decided_by) -> M
     membership.decided_at = timezone.now()
     membership.decided_by = decided_by
     membership.save(update_fields=["state", "decided_at", "decided_by"])
-    from communities.tasks import send_membership_decided
-
     transaction.on_commit(lambda: send_membership_decided.enqueue(membership.pk))
     return membership

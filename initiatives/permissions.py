@@ -1,5 +1,13 @@
 """Who may do what: the one place that views and templates ask."""
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from communities.models import Membership
+from initiatives.moderation.states import EDITABLE_STATES
+
 MODERATORS = "Moderators"
 CURATORS = "Curators"
 
@@ -21,8 +29,6 @@ def can_curate(user) -> bool:
 
 def can_submit_for(user, organisation) -> bool:
     """Approved members submit on their organisation's behalf."""
-    from communities.models import Membership
-
     return (
         can_submit(user)
         and Membership.objects.approved().filter(user=user, organisation=organisation).exists()
@@ -32,8 +38,6 @@ def can_submit_for(user, organisation) -> bool:
 def can_edit_submission(user, initiative) -> bool:
     """The submitter edits their own submission (a published one through a
     proposed edit); rejected and archived ones stay as they are."""
-    from initiatives.moderation.states import EDITABLE_STATES
-
     return (
         user.is_authenticated
         and initiative.submitted_by_id == user.pk
@@ -121,10 +125,6 @@ def can_import(user) -> bool:
 def required(check):
     """A view decorator: anonymous visitors are sent to sign in; a signed-in
     person for whom `check(user)` is false gets 403."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied
 
     def decorator(view):
         @wraps(view)
@@ -138,3 +138,8 @@ def required(check):
         return wrapped
 
     return decorator
+
+
+moderator_required = required(can_moderate)
+curator_required = required(can_curate)
+importer_required = required(can_import)

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 from communities.models import Place
 from initiatives import abuse
 from initiatives.alerts import services as alerts
+from initiatives.alerts.forms import AlertForm
 from initiatives.models import Theme
-from initiatives.submissions.forms import AlertForm
 
 ALERTS_PER_IP_PER_HOUR = 10
 # Confirmation emails asked for one address in an hour, by anyone: counted

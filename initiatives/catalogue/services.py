@@ -16,6 +16,7 @@ from initiatives.models import (
     InitiativeImage,
     InitiativeOrganisation,
     InitiativePlace,
+    InitiativeSource,
     Theme,
 )
 from initiatives.moderation.states import advance
@@ -132,3 +133,42 @@ def copy_photos(photos_, *, to: Initiative) -> None:
         )
         for offset, photo in enumerate(photos_)
     )
+
+
+def initiative_absorb(target: Initiative, duplicate: Initiative) -> None:
+    """Give `target` what `duplicate` has and it lacks: places (never as
+    primary), themes, organisations in their roles, sources and photos.
+    `duplicate` keeps its own."""
+    have = set(target.initiative_places.values_list("place_id", flat=True))
+    InitiativePlace.objects.bulk_create(
+        InitiativePlace(initiative=target, place_id=link.place_id, is_primary=False)
+        for link in duplicate.initiative_places.all()
+        if link.place_id not in have
+    )
+    target.themes.add(*duplicate.themes.all())
+    roles = set(target.initiative_organisations.values_list("organisation_id", "role"))
+    InitiativeOrganisation.objects.bulk_create(
+        InitiativeOrganisation(
+            initiative=target, organisation_id=link.organisation_id, role=link.role
+        )
+        for link in duplicate.initiative_organisations.all()
+        if (link.organisation_id, link.role) not in roles
+    )
+    urls = set(target.sources.exclude(url="").values_list("url", flat=True))
+    position = target.sources.count()
+    for offset, source in enumerate(duplicate.sources.all()):
+        if source.url and source.url in urls:
+            continue
+        InitiativeSource.objects.create(
+            initiative=target,
+            title=source.title,
+            url=source.url,
+            publisher=source.publisher,
+            author=source.author,
+            published_on=source.published_on,
+            reference=source.reference,
+            quote=source.quote,
+            position=position + offset,
+        )
+    copy_photos(duplicate.images.all(), to=target)
+    target.save(update_fields=["updated_at"])  # new names for its search vector

@@ -1,22 +1,24 @@
 """Merging duplicate places and organisations: everything that points at the
-duplicate moves to the one kept, then the duplicate goes.
-
-Initiatives, proposals and edits live in the `initiatives` app, which depends
-on this one: their models are looked up through the app registry when a merge
-runs, never imported here.
+duplicate moves to the one kept, then the duplicate goes: initiatives,
+proposals, memberships and the proposed edits that may still be approved.
 """
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from communities.models import Membership, Organisation, Place
-
-# Proposed edits that may still be approved hold place and organisation ids
-# in their JSON; the state names are those of initiatives.models.RevisionState.
-OPEN_REVISION_STATES = ("pending", "changes_requested")
+from initiatives.models import (
+    OPEN_REVISION_STATES,
+    Initiative,
+    InitiativeOrganisation,
+    InitiativePlace,
+    InitiativeRevision,
+    ProposedOrganisation,
+    ProposedPlace,
+)
+from initiatives.submissions import entries
 
 # When the same person belongs to both organisations, the membership kept is
 # the one that gives them the most.
@@ -25,10 +27,6 @@ MEMBERSHIP_RANK = {
     Membership.State.REQUESTED: 1,
     Membership.State.DECLINED: 0,
 }
-
-
-def _model(name: str):
-    return apps.get_model("initiatives", name)
 
 
 def check_place_merge(duplicate: Place, keep: Place) -> None:
@@ -53,14 +51,14 @@ def check_organisation_merge(duplicate: Organisation, keep: Organisation) -> Non
 
 
 def _open_revisions():
-    return _model("InitiativeRevision").objects.filter(state__in=OPEN_REVISION_STATES)
+    """Proposed edits that may still be approved: they hold place and
+    organisation ids in their data."""
+    return InitiativeRevision.objects.filter(state__in=OPEN_REVISION_STATES)
 
 
 def place_merge_preview(duplicate: Place, keep: Place) -> list[tuple[str, int]]:
     """What a merge would move to `keep`, as (what, how many), for the
     confirmation page."""
-    InitiativePlace = _model("InitiativePlace")
-    ProposedPlace = _model("ProposedPlace")
     links = InitiativePlace.objects.filter(place=duplicate)
     shared = links.filter(
         Exists(InitiativePlace.objects.filter(initiative=OuterRef("initiative"), place=keep))
@@ -84,7 +82,7 @@ def place_merge_preview(duplicate: Place, keep: Place) -> list[tuple[str, int]]:
             sum(
                 1
                 for data in _open_revisions().values_list("data", flat=True)
-                if data.get("primary_place") == duplicate.pk
+                if entries.names_place(data, duplicate.pk)
             ),
         ),
     ]
@@ -93,18 +91,17 @@ def place_merge_preview(duplicate: Place, keep: Place) -> list[tuple[str, int]]:
 def organisation_merge_preview(
     duplicate: Organisation, keep: Organisation
 ) -> list[tuple[str, int]]:
-    InitiativeOrganisation = _model("InitiativeOrganisation")
     links = InitiativeOrganisation.objects.filter(organisation=duplicate)
     memberships = Membership.objects.filter(organisation=duplicate)
     return [
         (_("Links to initiatives (one per role)"), links.count()),
         (
             _("… of which the organisation kept already has in the same role (linked once)"),
-            links.filter(_same_link_exists(InitiativeOrganisation, keep)).count(),
+            links.filter(_same_link_exists(keep)).count(),
         ),
         (
             _("Initiatives submitted on its behalf"),
-            _model("Initiative").objects.filter(on_behalf_of=duplicate).count(),
+            Initiative.objects.filter(on_behalf_of=duplicate).count(),
         ),
         (_("Memberships"), memberships.count()),
         (
@@ -114,14 +111,14 @@ def organisation_merge_preview(
         (_("Places served"), duplicate.places.count()),
         (
             _("Proposed organisations matched to it"),
-            _model("ProposedOrganisation").objects.filter(organisation=duplicate).count(),
+            ProposedOrganisation.objects.filter(organisation=duplicate).count(),
         ),
         (
             _("Proposed edits waiting that name it"),
             sum(
                 1
                 for data in _open_revisions().values_list("data", flat=True)
-                if _names_organisation(data, duplicate.pk)
+                if entries.names_organisation(data, duplicate.pk)
             ),
         ),
     ]
@@ -140,7 +137,6 @@ def merge_places(duplicate: Place, keep: Place) -> Place:
     duplicate, keep = locked[duplicate.pk], locked[keep.pk]
     check_place_merge(duplicate, keep)
 
-    InitiativePlace = _model("InitiativePlace")
     links = InitiativePlace.objects.filter(place=duplicate)
     shared = links.filter(
         Exists(InitiativePlace.objects.filter(initiative=OuterRef("initiative"), place=keep))
@@ -161,13 +157,13 @@ def merge_places(duplicate: Place, keep: Place) -> Place:
     ).update(place=keep)
     served.filter(place=duplicate).delete()
 
-    ProposedPlace = _model("ProposedPlace")
     ProposedPlace.objects.filter(within=duplicate).update(within=keep)
     ProposedPlace.objects.filter(place=duplicate).update(place=keep)
 
-    for revision in _open_revisions().filter(data__primary_place=duplicate.pk):
-        revision.data["primary_place"] = keep.pk
-        revision.save(update_fields=["data"])
+    for revision in _open_revisions():
+        if entries.names_place(revision.data, duplicate.pk):
+            entries.replace_place(revision.data, duplicate.pk, keep.pk)
+            revision.save(update_fields=["data"])
 
     # Treebeard's move rewrites each branch's paths and both parents' counts;
     # the positions follow the tree's name order.
@@ -186,9 +182,9 @@ def merge_places(duplicate: Place, keep: Place) -> Place:
         keep.latitude, keep.longitude = latitude, longitude
     # Initiatives without a pin of their own show their primary place's centre.
     if keep.has_centre and became_primary:
-        _model("Initiative").objects.filter(
-            pk__in=became_primary, location_is_place_centre=True
-        ).update(latitude=keep.latitude, longitude=keep.longitude)
+        Initiative.objects.filter(pk__in=became_primary, location_is_place_centre=True).update(
+            latitude=keep.latitude, longitude=keep.longitude
+        )
     keep._change_reason = f"Merged with {gone}"
     # Saved even when nothing changed: its post_save brings the search text of
     # the initiatives that now serve it up to date.
@@ -207,13 +203,12 @@ def merge_organisations(duplicate: Organisation, keep: Organisation) -> Organisa
     duplicate, keep = locked[duplicate.pk], locked[keep.pk]
     check_organisation_merge(duplicate, keep)
 
-    InitiativeOrganisation = _model("InitiativeOrganisation")
     links = InitiativeOrganisation.objects.filter(organisation=duplicate)
-    links.filter(_same_link_exists(InitiativeOrganisation, keep)).delete()
+    links.filter(_same_link_exists(keep)).delete()
     links.update(organisation=keep)
 
-    _model("Initiative").objects.filter(on_behalf_of=duplicate).update(on_behalf_of=keep)
-    _model("ProposedOrganisation").objects.filter(organisation=duplicate).update(organisation=keep)
+    Initiative.objects.filter(on_behalf_of=duplicate).update(on_behalf_of=keep)
+    ProposedOrganisation.objects.filter(organisation=duplicate).update(organisation=keep)
 
     memberships = Membership.objects.filter(organisation=duplicate)
     for theirs in memberships.filter(_same_member_exists(keep)):
@@ -233,18 +228,9 @@ def merge_organisations(duplicate: Organisation, keep: Organisation) -> Organisa
     keep.places.add(*duplicate.places.all())
 
     for revision in _open_revisions():
-        data = revision.data
-        if not _names_organisation(data, duplicate.pk):
-            continue
-        if data.get("on_behalf_of") == duplicate.pk:
-            data["on_behalf_of"] = keep.pk
-        pairs = []
-        for pk, role in data.get("organisations", []):
-            pair = [keep.pk if pk == duplicate.pk else pk, role]
-            if pair not in pairs:
-                pairs.append(pair)
-        data["organisations"] = pairs
-        revision.save(update_fields=["data"])
+        if entries.names_organisation(revision.data, duplicate.pk):
+            entries.replace_organisation(revision.data, duplicate.pk, keep.pk)
+            revision.save(update_fields=["data"])
 
     gone = f"{duplicate.name} (#{duplicate.pk})"
     website, description, logo = duplicate.website, duplicate.description, duplicate.logo.name
@@ -261,7 +247,7 @@ def merge_organisations(duplicate: Organisation, keep: Organisation) -> Organisa
     return keep
 
 
-def _same_link_exists(InitiativeOrganisation, keep: Organisation) -> Exists:
+def _same_link_exists(keep: Organisation) -> Exists:
     return Exists(
         InitiativeOrganisation.objects.filter(
             initiative=OuterRef("initiative"), role=OuterRef("role"), organisation=keep
@@ -271,9 +257,3 @@ def _same_link_exists(InitiativeOrganisation, keep: Organisation) -> Exists:
 
 def _same_member_exists(keep: Organisation) -> Exists:
     return Exists(Membership.objects.filter(user=OuterRef("user"), organisation=keep))
-
-
-def _names_organisation(data: dict, pk: int) -> bool:
-    return data.get("on_behalf_of") == pk or any(
-        org_pk == pk for org_pk, _role in data.get("organisations", [])
-    )

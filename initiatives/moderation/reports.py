@@ -4,7 +4,6 @@ reporter (if they left an address) is told the outcome."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.emails import send_templated
 from initiatives.models import Initiative, Report
 from initiatives.moderation import decisions
-from initiatives.moderation.tasks import send_new_item_notice
+from initiatives.submissions.tasks import send_new_item_notice
 
 # What a moderator may decide on a report, and the state it leaves the report in.
 ACTIONS: dict[str, str] = {
@@ -27,15 +26,6 @@ def decision_actions(report: Report) -> list[str]:
     if report.state != Report.State.OPEN:
         return []
     return [a for a in ACTIONS if a != "unpublish" or report.initiative.is_public]
-
-
-def open_reports() -> QuerySet[Report]:
-    """The reports waiting for a moderator, oldest first (report_queue_idx)."""
-    return (
-        Report.objects.filter(state=Report.State.OPEN)
-        .select_related("initiative")
-        .order_by("created_at", "pk")
-    )
 
 
 def report_create(*, initiative: Initiative, reason: str, details: str, email: str) -> Report:
@@ -80,28 +70,12 @@ def report_decide(
             {"message": _("Give the reason for unpublishing it: it is sent to the submitter.")},
             code="message_required",
         )
-    with transaction.atomic():
-        live = Report.objects.select_for_update().get(pk=report.pk)
-        if live.state != Report.State.OPEN or live.state != (seen_state or report.state):
-            raise already_decided(live)
+    # Only an open report is decided, whatever state the moderator saw.
+    if (seen_state or report.state) != Report.State.OPEN:
+        raise already_decided(report)
+    with decisions.deciding(Report, report.pk, Report.State.OPEN) as live:
         if action == "unpublish":
-            initiative = live.initiative
-            if not initiative.is_public:
-                raise ValidationError(
-                    _("This initiative is no longer published: resolve or dismiss the report."),
-                    code="not_public",
-                )
-            # Through the one table of moves: recorded as a decision, and the
-            # submitter is emailed the reason after commit.
-            decisions.decide(
-                initiative,
-                moderator=moderator,
-                action="archive",
-                message=message,
-                note=_("Unpublished after report #%(pk)s (%(reason)s).")
-                % {"pk": live.pk, "reason": live.get_reason_display()},
-                seen_state=Initiative.State.PUBLISHED,
-            )
+            _unpublish(live, moderator=moderator, message=message)
         live.state = ACTIONS[action]
         # The reporter is not sent what was written to the submitter.
         live.outcome = "" if action == "unpublish" else message
@@ -115,6 +89,25 @@ def report_decide(
     report.decided_by = live.decided_by
     report.decided_at = live.decided_at
     return live
+
+
+def _unpublish(report: Report, *, moderator, message: str) -> None:
+    """Archive the reported initiative through the one table of moves:
+    recorded as a decision, and the submitter is emailed the reason."""
+    if not report.initiative.is_public:
+        raise ValidationError(
+            _("This initiative is no longer published: resolve or dismiss the report."),
+            code="not_public",
+        )
+    decisions.decide(
+        report.initiative,
+        moderator=moderator,
+        action="archive",
+        message=message,
+        note=_("Unpublished after report #%(pk)s (%(reason)s).")
+        % {"pk": report.pk, "reason": report.get_reason_display()},
+        seen_state=Initiative.State.PUBLISHED,
+    )
 
 
 @task

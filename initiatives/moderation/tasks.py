@@ -1,40 +1,24 @@
-"""Work done after a request: emails. Each task takes ids and is enqueued
-once the transaction has committed (Django's Tasks; the immediate backend
-runs them at once unless TASKS names another)."""
+"""Work done after a moderator's decision: the email to the submitter. The
+task takes ids and is enqueued once the transaction has committed (Django's
+Tasks; the immediate backend runs them at once unless TASKS names another)."""
 
 from django.tasks import task
 from django.urls import reverse
 
 from accounts.emails import send_templated
-from initiatives.models import Initiative
-
-
-@task
-def send_submission_received(initiative_id: int) -> None:
-    initiative = Initiative.objects.select_related("submitted_by").filter(pk=initiative_id).first()
-    if initiative is None or initiative.submitted_by is None:
-        return
-    send_templated(
-        "submission_received",
-        [initiative.submitted_by.email],
-        {
-            "initiative": initiative,
-            "submissions_path": reverse("initiatives:my-submissions"),
-        },
-    )
+from initiatives.models import ModerationDecision
 
 
 @task
 def send_decision(decision_id: int) -> None:
     """Tell the submitter what a moderator decided, with their message."""
-    from initiatives.models import ModerationDecision
-
     decision = (
         ModerationDecision.objects.select_related("initiative__submitted_by", "revision")
         .filter(pk=decision_id)
         .first()
     )
-    if decision is None or decision.initiative.submitted_by is None:
+    # Decisions on items of no initiative have no submitter to tell here.
+    if decision is None or decision.initiative is None or decision.initiative.submitted_by is None:
         return
     send_templated(
         "decision",
@@ -46,53 +30,3 @@ def send_decision(decision_id: int) -> None:
             "submissions_path": reverse("initiatives:my-submissions"),
         },
     )
-
-
-def moderators_to_notify():
-    """Moderators who asked to hear of new items (the default)."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    permission = Q(groups__permissions__codename="moderate_initiative") | Q(
-        user_permissions__codename="moderate_initiative"
-    )
-    return (
-        get_user_model()
-        .objects.filter(permission, is_active=True, notify_new_items=True)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-@task
-def send_new_item_notice(kind: str, item_id: int) -> None:
-    """Tell moderators that something new waits in the queue."""
-    from initiatives.models import InitiativeRevision, Report
-
-    if kind == "submission":
-        item = Initiative.objects.filter(pk=item_id).first()
-        initiative, path = (
-            item,
-            item and reverse("initiatives:moderation-initiative", args=[item_id]),
-        )
-    elif kind == "edit":
-        item = InitiativeRevision.objects.select_related("initiative").filter(pk=item_id).first()
-        initiative = item and item.initiative
-        path = item and reverse("initiatives:moderation-revision", args=[item_id])
-    else:
-        item = Report.objects.select_related("initiative").filter(pk=item_id).first()
-        initiative = item and item.initiative
-        path = item and reverse("initiatives:moderation-report", args=[item_id])
-    if item is None:
-        return
-    for moderator in moderators_to_notify():
-        send_templated(
-            "new_item",
-            [moderator.email],
-            {
-                "kind": kind,
-                "initiative": initiative,
-                "item_path": path,
-                "settings_path": reverse("initiatives:moderation-notifications"),
-            },
-        )

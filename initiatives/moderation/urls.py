@@ -1,18 +1,18 @@
 from django.urls import path
 
-from initiatives.moderation.views import dashboard, importing, queue, reports
+from initiatives.moderation.views import dashboard, importing, items, queue, reports
 
 urlpatterns = [
     path("initiatives/<slug:slug>/report/", reports.report_create, name="report"),
     path("moderation/", queue.queue, name="moderation-queue"),
-    path("moderation/initiatives/<int:pk>/", queue.initiative_item, name="moderation-initiative"),
-    path("moderation/edits/<int:pk>/", queue.revision_item, name="moderation-revision"),
+    path("moderation/initiatives/<int:pk>/", items.initiative_item, name="moderation-initiative"),
+    path("moderation/edits/<int:pk>/", items.revision_item, name="moderation-revision"),
     path("moderation/reports/<int:pk>/", reports.report_item, name="moderation-report"),
     path("moderation/decide/", queue.bulk_decide, name="moderation-bulk"),
-    path("moderation/initiatives/<int:pk>/merge/", queue.merge, name="moderation-merge"),
+    path("moderation/initiatives/<int:pk>/merge/", items.merge, name="moderation-merge"),
     path(
         "moderation/proposals/<str:kind>/<int:pk>/",
-        queue.proposal_decide,
+        items.proposal_decide,
         name="moderation-proposal",
     ),
     path("moderation/notifications/", queue.notifications, name="moderation-notifications"),

@@ -2,7 +2,6 @@
 
 import json
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -10,11 +9,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from initiatives.privacy import services as privacy_services
+from initiatives.privacy.forms import DeleteAccountForm
 
 
 @login_required
@@ -29,25 +28,6 @@ def account_data(request):
     filename = f"my-data-{timezone.now():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-class DeleteAccountForm(forms.Form):
-    password = forms.CharField(
-        label=gettext_lazy("Your password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": gettext_lazy("Enter your password to delete your account.")},
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError(_("That is not your password."))
-        return password
 
 
 @login_required

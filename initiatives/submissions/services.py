@@ -1,14 +1,12 @@
 """Submissions from residents and organisation members, and proposed edits to
 published initiatives."""
 
-from datetime import date
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Organisation, Place
+from communities.models import Place
 from initiatives import permissions
 from initiatives.catalogue import photos
 from initiatives.catalogue.services import (
@@ -29,17 +27,16 @@ from initiatives.models import (
     ProposedOrganisation,
     ProposedPlace,
     RevisionImage,
-    Theme,
 )
 from initiatives.moderation import states
 from initiatives.moderation.states import EDITABLE_STATES
 from initiatives.submissions.entries import (
-    _NULLABLE,
-    DATE_FIELDS,
-    ENTRY_FIELDS,
     _entry_fields,
     entry_data,
+    stored_fields,
+    stored_relations,
 )
+from initiatives.submissions.tasks import send_new_item_notice, send_submission_received
 
 
 def _check_on_behalf_of(user, organisation) -> None:
@@ -156,12 +153,10 @@ def submission_create(
 def submission_submit(initiative: Initiative) -> Initiative:
     """Send a draft to moderation, and the submitter a confirmation."""
     initiative = Initiative.objects.select_for_update().get(pk=initiative.pk)
-    if initiative.moderation_state != Initiative.State.DRAFT:
+    if initiative.moderation_state != states.State.DRAFT:
         return initiative  # Sent already (a second click, say): nothing more to do.
     states.move(initiative, Initiative.State.PENDING)
     initiative.save(update_fields=["moderation_state", "updated_at"])
-    from initiatives.moderation.tasks import send_new_item_notice, send_submission_received
-
     transaction.on_commit(lambda: send_submission_received.enqueue(initiative.pk))
     transaction.on_commit(lambda: send_new_item_notice.enqueue("submission", initiative.pk))
     return initiative
@@ -259,8 +254,6 @@ def revision_propose(
         revision.save()
         _add_photos("revision", revision, photo_rows, written, RevisionImage)
         # The name to credit is part of the edit: it changes on approval.
-        from initiatives.moderation.tasks import send_new_item_notice
-
         transaction.on_commit(lambda: send_new_item_notice.enqueue("edit", revision.pk))
         return revision
 
@@ -269,35 +262,28 @@ def revision_propose(
 
 def revision_apply(revision: InitiativeRevision) -> Initiative:
     """Make a proposed edit live (the moderator's approval calls this)."""
-    data = revision.data
+    fields = stored_fields(revision.data)
+    relations = stored_relations(revision.data)
 
     def write(written):
         live = Initiative.objects.select_for_update().get(pk=revision.initiative_id)
-        for name in ENTRY_FIELDS:
-            value = data.get(name)
-            if name in DATE_FIELDS and value:
-                value = date.fromisoformat(value)
-            setattr(live, name, value if value is not None or name in _NULLABLE else "")
-        live.on_behalf_of_id = data.get("on_behalf_of")
-        live.credit_name = data.get("credit_name", "") if live.credit_submitter else ""
+        for name, value in fields.items():
+            setattr(live, name, value)
         live.location_is_place_centre = live.latitude is None
-        primary = Place.objects.get(pk=data["primary_place"])
+        primary = relations["primary_place"]
         initiative_locate(live, primary)
         live.full_clean()
         live.save()
         initiative_set_places(live, _with_new_primary(live, primary))
-        live.themes.set(Theme.objects.filter(pk__in=data["themes"]))
-        orgs = Organisation.objects.in_bulk([pk for pk, _role in data["organisations"]])
-        initiative_set_organisations(
-            live, [(orgs[pk], role) for pk, role in data["organisations"] if pk in orgs]
-        )
-        entry = {"primary_place": primary, "proposed_place": data.get("proposed_place")}
-        _save_proposals(live, revision.proposed_by, entry, data.get("proposed_organisations", []))
-        _save_source(live, data)
-        _remove_photos(live.images.filter(pk__in=data.get("remove_photos", [])))
+        live.themes.set(relations["themes"])
+        initiative_set_organisations(live, relations["organisations"])
+        entry = {"primary_place": primary, "proposed_place": relations["proposed_place"]}
+        _save_proposals(live, revision.proposed_by, entry, relations["proposed_organisations"])
+        _save_source(live, relations["entry"])
+        _remove_photos(live.images.filter(pk__in=relations["remove_photos"]))
         copy_photos(revision.images.all(), to=live)
         if revision.proposed_by is not None:
-            _remember_credit_name(revision.proposed_by, data)
+            _remember_credit_name(revision.proposed_by, relations["entry"])
         revision.state = InitiativeRevision.State.APPROVED
         revision.decided_at = timezone.now()
         revision.save(update_fields=["state", "decided_at", "updated_at"])

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from communities.lookups import place_choices, place_label
-from communities.models import Organisation, Place
+from communities.lookups import place_choices
+from communities.models import Organisation
 from initiatives import abuse, permissions
 from initiatives.catalogue import photos
 from initiatives.models import (
@@ -28,6 +28,7 @@ from initiatives.submissions import entries
 from initiatives.submissions import services as submission_services
 from initiatives.submissions.forms import SubmissionForms
 from initiatives.submissions.similar import similar_initiatives
+from initiatives.validation import add_errors
 
 MY_SUBMISSIONS_PAGE_SIZE = 20
 
@@ -98,13 +99,7 @@ def _save(forms, service, *args, **kwargs):
     try:
         return service(*args, **forms.service_kwargs(), **kwargs)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                target = field if field in forms.main.fields else None
-                for e in errors:
-                    forms.main.add_error(target, e)
-        else:
-            forms.extra_errors += error.messages
+        add_errors(forms.main, error, unplaced=forms.extra_errors)
         return None
 
 
@@ -183,34 +178,27 @@ def submit_done(request, pk):
     return render(request, "initiatives/submit_done.html", {"initiative": initiative})
 
 
-def _edit_initial(initiative: Initiative, data: dict):
-    """The edit form's starting values, from an entry in entry_data's shape."""
-    initial = {name: data.get(name) for name in entries.ENTRY_FIELDS}
-    initial["themes"] = data["themes"]
-    places = Place.objects.in_bulk([data["primary_place"]])
-    primary = places.get(data["primary_place"])
-    label = ""
-    if primary is not None:
-        parent = Place.objects.get_parent(primary)
-        label = place_label(primary, parent.name if parent else None)
-    if data.get("proposed_place"):
-        initial.update(new_place=True, place=data["proposed_place"], new_place_within=label)
-    else:
-        initial["place"] = label
-    initial["on_behalf_of"] = data.get("on_behalf_of")
-    initial["source_url"] = data.get("source_url")
-    initial["source_title"] = data.get("source_title")
-    if data.get("public_name"):
-        initial["public_name"] = data["public_name"]
-    names = dict(
-        Organisation.objects.filter(pk__in=[pk for pk, _r in data["organisations"]]).values_list(
-            "pk", "name"
+def _save_edit(request, forms, initiative: Initiative):
+    """Save an edit: a redirect once saved, None to show the form again. A
+    published initiative's edit waits for moderation; a draft goes on to
+    the review of similar initiatives."""
+    kwargs = {"user": request.user, "remove_photos": forms.removed_photos()}
+    if initiative.is_public:
+        if _save(forms, submission_services.revision_propose, initiative, **kwargs) is None:
+            return None
+        success = _(
+            "Thank you: your edit waits for moderation. The public page stays as it "
+            "is until a moderator approves it."
         )
-    )
-    organisations = [
-        {"name": names[pk], "role": role} for pk, role in data["organisations"] if pk in names
-    ] + [{**row, "is_new": True} for row in data.get("proposed_organisations", [])]
-    return initial, organisations, primary
+    else:
+        was_draft = initiative.moderation_state == Initiative.State.DRAFT
+        if _save(forms, submission_services.submission_update, initiative, **kwargs) is None:
+            return None
+        if was_draft:
+            return redirect("initiatives:submit-review", pk=initiative.pk)
+        success = _("Your changes are saved; the submission waits for moderation.")
+    messages.success(request, success)
+    return redirect("initiatives:my-submissions")
 
 
 @photos.limit_upload_size
@@ -226,7 +214,7 @@ def submission_edit(request, pk):
     if initiative.is_public:
         revision = initiative.revisions.filter(state__in=OPEN_REVISION_STATES).first()
     data = revision.data if revision else entries.live_entry_data(initiative)
-    initial, organisations, primary = _edit_initial(initiative, data)
+    initial, organisations, primary = entries.form_initial(data)
     images = list(initiative.images.all())
     forms = SubmissionForms(
         request, initial=initial, organisations=organisations or None, images=images
@@ -239,34 +227,8 @@ def submission_edit(request, pk):
         "revision_images": list(revision.images.all()) if revision else [],
     }
     if request.method == "POST":
-        if forms.is_valid():
-            if initiative.is_public:
-                saved = _save(
-                    forms,
-                    submission_services.revision_propose,
-                    initiative,
-                    user=request.user,
-                    remove_photos=forms.removed_photos(),
-                )
-                success = _(
-                    "Thank you: your edit waits for moderation. The public page stays as it "
-                    "is until a moderator approves it."
-                )
-            else:
-                was_draft = initiative.moderation_state == Initiative.State.DRAFT
-                saved = _save(
-                    forms,
-                    submission_services.submission_update,
-                    initiative,
-                    user=request.user,
-                    remove_photos=forms.removed_photos(),
-                )
-                if saved is not None and was_draft:
-                    return redirect("initiatives:submit-review", pk=initiative.pk)
-                success = _("Your changes are saved; the submission waits for moderation.")
-            if saved is not None:
-                messages.success(request, success)
-                return redirect("initiatives:my-submissions")
+        if forms.is_valid() and (done := _save_edit(request, forms, initiative)):
+            return done
         forms.keep_photos()
         return _render_form(
             request, forms, template="initiatives/submit.html", context=context, status=400

@@ -194,7 +194,6 @@ def test_residents_cannot_open_the_admin(client, resident):
 def test_staff_see_who_changed_a_place_an_organisation_and_an_initiative(
     client, staff, published, england
 ):
-    from tests.factories import make_organisation
 
     organisation = make_organisation("Bristol Energy Network")
     client.force_login(staff)

@@ -121,8 +121,8 @@ def test_themes_have_two_levels_at_most(db):
     energy = make_theme("Community energy", parent=environment)
     solar = make_theme("Solar")
     solar.parent = energy
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Themes have two levels at most"):
         solar.full_clean()
     environment.parent = solar
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Themes have two levels at most"):
         environment.full_clean()

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from communities.models import Organisation, Place
 from initiatives.models import (
@@ -40,8 +42,6 @@ def test_loading_twice_leaves_the_same_rows():
 
 def test_loading_again_writes_no_row_anywhere():
     """Not even history: a second run with nothing changed is read-only."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     call_command("load_demo_data", verbosity=0)
     with CaptureQueriesContext(connection) as queries:

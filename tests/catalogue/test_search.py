@@ -5,11 +5,19 @@ import re
 
 import pytest
 from django.contrib.postgres.search import SearchQuery
+from django.core.cache import cache
 from django.db import connection
 
+from initiatives.catalogue import search as search_module
 from initiatives.catalogue.services import initiative_set_organisations, initiative_set_places
 from initiatives.models import Initiative
-from tests.factories import make_initiative, make_organisation, make_place, make_theme
+from tests.factories import (
+    make_initiative,
+    make_organisation,
+    make_place,
+    make_theme,
+    publish_in_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -287,10 +295,6 @@ def test_a_search_shows_what_was_searched_for_and_how_to_remove_it(client, initi
 
 
 def test_a_search_ranks_only_its_newest_matches_and_says_so(client, settings, places, theme):
-    from django.core.cache import cache
-
-    from initiatives.catalogue import search as search_module
-    from tests.factories import make_initiative, publish_in_order
 
     old = [
         make_initiative(f"Old garden {n}", places=[places["bristol"]], themes=[theme])

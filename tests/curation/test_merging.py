@@ -106,12 +106,12 @@ def test_a_place_without_a_centre_takes_the_duplicates(places):
 
 def test_a_place_cannot_merge_into_itself_or_a_place_within_it(places, published):
     england, bristol = places["england"], places["bristol"]
-    for duplicate, keep in (
-        (england, bristol),
-        (places["south-west"], bristol),
-        (bath := places["bath"], bath),
+    for duplicate, keep, refusal in (
+        (england, bristol, "a place cannot merge into a place inside it"),
+        (places["south-west"], bristol, "a place cannot merge into a place inside it"),
+        (bath := places["bath"], bath, "a place cannot merge into itself"),
     ):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match=refusal):
             merge_places(duplicate, keep)
     assert Place.objects.filter(pk__in=[england.pk, bristol.pk, bath.pk]).count() == 3
     assert links(published) == {"england": True}
@@ -258,7 +258,7 @@ def test_merging_organisations_keeps_links_roles_memberships_and_submissions(
 
 def test_an_organisation_cannot_merge_into_itself(places):
     organisation = make_organisation("Bristol Energy Network")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="an organisation cannot merge into itself"):
         merge_organisations(organisation, organisation)
     assert Organisation.objects.filter(pk=organisation.pk).exists()
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from initiatives.models import Initiative, InitiativePlace, InitiativeSource
-from initiatives.moderation import importing
+from initiatives.moderation import import_columns, importing
 from tests.factories import make_initiative, make_organisation
 
 State = Initiative.State
@@ -106,7 +106,7 @@ def test_moderators_see_the_form_and_the_columns(client, moderator):
     page = response.text
     assert 'enctype="multipart/form-data"' in page
     assert "Check the file" in page and 'value="import"' in page
-    for column in importing.COLUMNS:
+    for column in import_columns.COLUMNS:
         assert f"<code>{column}</code>" in page
 
 
@@ -389,7 +389,7 @@ def test_a_file_over_5_mb_is_refused(client, moderator, directory):
     padding = "x" * 1000
     rows = [row(f"big-{n}", "Big", description=padding) for n in range(5300)]
     data = csv_bytes(rows)
-    assert len(data) > importing.MAX_BYTES
+    assert len(data) > import_columns.MAX_BYTES
     client.force_login(moderator)
     response = upload(client, data, action="check")
     assert response.status_code == 400
@@ -398,8 +398,8 @@ def test_a_file_over_5_mb_is_refused(client, moderator, directory):
 
 
 def test_a_file_over_5000_rows_is_refused(client, moderator, directory):
-    data = csv_bytes([row(f"r-{n}", "Row") for n in range(importing.MAX_ROWS + 1)])
-    assert len(data) < importing.MAX_BYTES
+    data = csv_bytes([row(f"r-{n}", "Row") for n in range(import_columns.MAX_ROWS + 1)])
+    assert len(data) < import_columns.MAX_BYTES
     client.force_login(moderator)
     response = upload(client, data, action="check")
     assert response.status_code == 400
@@ -423,7 +423,7 @@ def test_the_template_downloads_as_csv_with_every_column(client, moderator):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == list(importing.COLUMNS)
+    assert rows[0] == list(import_columns.COLUMNS)
     assert len(rows) == 2
 
 

@@ -6,8 +6,9 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
-from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
+from initiatives.models import Initiative, InitiativeRevision, ModerationDecision, RevisionImage
 from initiatives.moderation import decisions, states
+from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative
 from tests.submission_forms import verified_user
 
@@ -142,7 +143,6 @@ def test_a_second_moderator_deciding_the_same_item_is_told_and_nothing_happens_t
 def test_an_approved_edit_goes_live_and_is_recorded(
     client, england, theme, submitter, moderator, django_capture_on_commit_callbacks, mailoutbox
 ):
-    from initiatives.submissions.entries import live_entry_data
 
     live = submission(State.PUBLISHED, england, theme, submitter)
     data = {**live_entry_data(live), "title": "Hartcliffe tool library"}
@@ -162,7 +162,6 @@ def test_an_approved_edit_goes_live_and_is_recorded(
 def test_an_edit_sent_back_for_changes_leaves_the_live_page_alone(
     england, theme, submitter, moderator
 ):
-    from initiatives.submissions.entries import live_entry_data
 
     live = submission(State.PUBLISHED, england, theme, submitter)
     data = {**live_entry_data(live), "title": "Renamed"}
@@ -182,8 +181,6 @@ def test_an_edit_sent_back_for_changes_leaves_the_live_page_alone(
 def test_photos_of_an_approved_edit_join_the_initiative_with_their_size(
     england, theme, submitter, moderator
 ):
-    from initiatives.models import RevisionImage
-    from initiatives.submissions.entries import live_entry_data
 
     live = submission(State.PUBLISHED, england, theme, submitter)
     revision = InitiativeRevision.objects.create(

@@ -2,9 +2,17 @@
 
 import pytest
 
-from initiatives.models import Initiative, InitiativeRevision, ModerationDecision
+from communities.models import Membership
+from initiatives.models import (
+    Initiative,
+    InitiativeRevision,
+    ModerationDecision,
+    ProposedOrganisation,
+    ProposedPlace,
+)
+from initiatives.moderation import decisions
 from initiatives.submissions.entries import live_entry_data
-from tests.factories import make_initiative
+from tests.factories import make_initiative, make_organisation
 from tests.submission_forms import verified_user
 
 State = Initiative.State
@@ -97,7 +105,6 @@ def test_rejecting_without_a_reason_is_refused_with_a_message(client, moderator,
 
 def test_a_decision_already_taken_by_someone_else_is_reported(client, moderator, pending):
     other = verified_user("quick@example.org")
-    from initiatives.moderation import decisions
 
     decisions.decide(pending, moderator=other, action="approve")
     client.force_login(moderator)
@@ -135,7 +142,6 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
 
 
 def test_proposed_places_and_organisations_are_in_the_queue(client, moderator, places, theme):
-    from initiatives.models import ProposedOrganisation, ProposedPlace
 
     live = make_initiative("Repair cafe", places=[places["bristol"]], themes=[theme])
     ProposedPlace.objects.create(initiative=live, name="Shirehampton", within=places["bristol"])
@@ -148,8 +154,6 @@ def test_proposed_places_and_organisations_are_in_the_queue(client, moderator, p
 
 
 def test_an_organisation_member_cannot_reach_moderation_either(client, pending):
-    from communities.models import Membership
-    from tests.factories import make_organisation
 
     member = verified_user("officer@example.org")
     Membership.objects.create(

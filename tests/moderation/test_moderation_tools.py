@@ -4,6 +4,7 @@ and the history of changes."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from communities.models import Organisation, Place
 from initiatives.models import (
@@ -16,6 +17,7 @@ from initiatives.models import (
 )
 from initiatives.moderation import decisions
 from initiatives.submissions.services import submission_submit
+from initiatives.submissions.similar import similar_initiatives
 from tests.factories import make_initiative, make_organisation, make_theme
 from tests.submission_forms import verified_user
 
@@ -231,7 +233,6 @@ def test_every_change_is_in_the_history_with_who_made_it(client, england, theme,
 def test_possible_duplicates_are_found_by_similar_titles_near_the_same_place(
     client, places, theme, moderator
 ):
-    from django.db import connection
 
     solar = make_initiative(
         "Lawrence Weston community solar farm",
@@ -261,8 +262,6 @@ def test_possible_duplicates_are_found_by_similar_titles_near_the_same_place(
         f'value="{solar.slug}"' not in client.get(f"/moderation/initiatives/{unrelated.pk}/").text
     )
     if connection.vendor == "postgresql":
-        from initiatives.submissions.similar import similar_initiatives
-
         # (Read afresh: adding Bath beside Bristol renumbered the tree's paths.)
         lawrence_weston = Place.objects.get(slug="lawrence-weston")
         found = similar_initiatives("Lawrance Weston comunity solar", lawrence_weston)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from initiatives.abuse import form_started_token
 from initiatives.models import Initiative, ModerationDecision, Report
-from initiatives.moderation import decisions, reports
+from initiatives.moderation import decisions, queue, reports
 from tests.factories import make_initiative
 from tests.submission_forms import verified_user
 
@@ -423,14 +423,16 @@ def test_the_service_refuses_a_report_that_is_no_longer_open(published, moderato
 
 def test_the_service_refuses_unknown_actions(published, moderator):
     report = make_report(published)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Choose a decision") as error:
         reports.report_decide(report, moderator=moderator, action="delete", message="")
+    assert error.value.code == "unknown_action"
 
 
 def test_only_published_initiatives_are_reported_through_the_service(england, theme):
     draft = make_initiative("Draft", places=[england], themes=[theme], state="draft")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Only published initiatives") as error:
         make_report(draft)
+    assert error.value.code == "not_public"
 
 
 def test_open_reports_are_listed_oldest_first(published, moderator, django_assert_num_queries):
@@ -439,5 +441,5 @@ def test_open_reports_are_listed_oldest_first(published, moderator, django_asser
     last = make_report(published, reason="other")
     reports.report_decide(decided, moderator=moderator, action="dismiss", message="")
     with django_assert_num_queries(1):
-        listed = [(r.pk, r.initiative.title) for r in reports.open_reports()]
+        listed = [(r.pk, r.initiative.title) for r in queue.open_reports()]
     assert listed == [(first.pk, published.title), (last.pk, published.title)]

@@ -3,7 +3,7 @@ the pace of decisions, and where the published initiatives are."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Min, OuterRef, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, TruncWeek
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,15 +13,9 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Place
 from initiatives.browse.charts import bar_chart
-from initiatives.models import (
-    Initiative,
-    InitiativePlace,
-    InitiativeRevision,
-    ModerationDecision,
-    Report,
-    Theme,
-)
-from initiatives.moderation.views.queue import moderator_required
+from initiatives.models import Initiative, InitiativePlace, ModerationDecision, Theme
+from initiatives.moderation import queue
+from initiatives.permissions import moderator_required
 
 WEEKS = 8
 
@@ -33,29 +27,7 @@ def dashboard(request):
     by_state = dict(
         Initiative.objects.order_by().values_list("moderation_state").annotate(n=Count("pk"))
     )
-    waiting = [
-        {
-            "label": _("New submissions"),
-            "kind": "new",
-            **Initiative.objects.filter(moderation_state=Initiative.State.PENDING).aggregate(
-                n=Count("pk"), oldest=Min("created_at")
-            ),
-        },
-        {
-            "label": _("Proposed edits"),
-            "kind": "edit",
-            **InitiativeRevision.objects.filter(state=InitiativeRevision.State.PENDING).aggregate(
-                n=Count("pk"), oldest=Min("created_at")
-            ),
-        },
-        {
-            "label": _("Reports"),
-            "kind": "report",
-            **Report.objects.filter(state=Report.State.OPEN).aggregate(
-                n=Count("pk"), oldest=Min("created_at")
-            ),
-        },
-    ]
+    waiting = queue.ages()
     themes = Theme.objects.filter(parent=None).with_counts(published)
     return render(
         request,

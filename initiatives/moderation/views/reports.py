@@ -1,87 +1,22 @@
 """Reporting a problem with a published initiative, and a moderator's
 decision on the report."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from initiatives import abuse
 from initiatives.models import Initiative, Report
 from initiatives.moderation import decisions, reports
-from initiatives.moderation.views.queue import moderator_required
+from initiatives.moderation.forms import ReportDecisionForm, ReportForm
+from initiatives.permissions import moderator_required
+from initiatives.validation import add_errors
 
 REPORTS_PER_IP_PER_HOUR = 5
 report_limit = abuse.HourlyLimit("report-ip", REPORTS_PER_IP_PER_HOUR)
-
-
-class ReportForm(abuse.HumanCheckForm):
-    reason = forms.ChoiceField(
-        label=gettext_lazy("What is the problem?"),
-        choices=Report.Reason.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": gettext_lazy("Choose what the problem is."),
-            "invalid_choice": gettext_lazy("Choose one of the problems listed."),
-        },
-    )
-    details = forms.CharField(
-        label=gettext_lazy("Tell us more (optional)"),
-        help_text=gettext_lazy(
-            "What is wrong, and what it should say if you know. "
-            "Please do not include anyone's private details."
-        ),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        required=False,
-        max_length=5000,
-    )
-    email = forms.EmailField(
-        label=gettext_lazy("Your email address (optional)"),
-        help_text=gettext_lazy(
-            "Only to tell you the outcome. We never show it on the site or use it for "
-            "anything else."
-        ),
-        required=False,
-        error_messages={
-            "invalid": gettext_lazy(
-                "Enter an email address like name@example.org, or leave it empty."
-            )
-        },
-    )
-
-
-class ReportDecisionForm(forms.Form):
-    action = forms.ChoiceField(
-        label=gettext_lazy("Decision"),
-        widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy("Choose a decision.")},
-    )
-    message = forms.CharField(
-        label=gettext_lazy("Message"),
-        help_text=gettext_lazy(
-            "To resolve or dismiss: optional, sent to the reporter if they left an email "
-            "address. To unpublish: required, the reason, sent to the submitter only."
-        ),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        max_length=5000,
-    )
-    seen_state = forms.CharField(widget=forms.HiddenInput)
-
-    LABELS = {
-        "resolve": gettext_lazy("Resolve: we corrected the page"),
-        "unpublish": gettext_lazy("Unpublish: take the initiative off the map"),
-        "dismiss": gettext_lazy("Dismiss: nothing needs changing"),
-    }
-
-    def __init__(self, *args, actions, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [(a, self.LABELS[a]) for a in actions]
 
 
 def _error_list(form, form_id, extra=()):
@@ -94,16 +29,6 @@ def _error_list(form, form_id, extra=()):
         anchor = field.id_for_label or f"{field.auto_id}_0"
         errors += [(anchor, message) for message in field.errors]
     return errors
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's validation errors join the form's."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            for e in errors:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        form.add_error(None, error)
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,7 +57,7 @@ def report_create(request, slug):
                 email=form.cleaned_data["email"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             report_limit.record(ip)
             return redirect(reverse("initiatives:report", args=[initiative.slug]) + "?sent=1")
@@ -185,7 +110,7 @@ def report_item(request, pk):
             messages.error(request, error.messages[0])
             return redirect(request.path)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _success_message(report, action))
             return redirect("initiatives:moderation-queue")
