@@ -14,6 +14,5 @@ urlpatterns = [
     path("organisations/", subjects.organisation_index, name="organisation-index"),
     path("organisations/<slug:slug>/", subjects.organisation_detail, name="organisation-detail"),
     path("map/", maps.map_view, name="map"),
-    path("api/initiatives.geojson", maps.initiatives_geojson, name="geojson"),
     path("accessibility/", site.accessibility, name="accessibility"),
 ]

@@ -19,7 +19,7 @@ from initiatives.models import Collection, CollectionItem, Initiative
 @transaction.atomic
 def feature(initiative: Initiative, *, featured: bool) -> Initiative:
     """Feature a published initiative on the home page, or stop featuring it."""
-    if featured and not initiative.is_public:
+    if featured and not public.is_published(initiative):
         raise ValidationError(_("Only a published initiative can be featured."))
     if initiative.featured != featured:
         initiative.featured = featured
@@ -56,7 +56,7 @@ def collection_save(
         already = set(collection.items.values_list("initiative_id", flat=True))
     ordered = list({i.pk: i for i in initiatives}.values())  # each once, first place wins
     joining = [i for i in ordered if i.pk not in already]
-    if any(not i.is_public for i in joining):
+    if any(not public.is_published(i) for i in joining):
         raise ValidationError(
             {"initiatives": _("Only published initiatives can be added to a collection.")}
         )

@@ -11,6 +11,7 @@ organisation_rss, organisation_atom = feed_views("organisation")
 
 urlpatterns = [
     path("initiatives/export.csv", views.export_csv, name="export-csv"),
+    path("api/initiatives.geojson", views.initiatives_geojson, name="geojson"),
     path("open-data/", views.open_data, name="open-data"),
     path("embed/map/", views.embed_map, name="embed-map"),
     path("feeds/initiatives.rss", site_rss, name="feed-rss"),

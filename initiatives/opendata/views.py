@@ -1,7 +1,8 @@
-"""Reusing the data: the open data page, the CSV export and the embeddable map."""
+"""Reusing the data: the open data page, the map's GeoJSON, the CSV export
+and the embeddable map."""
 
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.csp import CSP
@@ -11,7 +12,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from communities.models import Place
-from initiatives.browse import geo
+from initiatives.browse import geo, tallies
 from initiatives.browse.maps import map_config
 from initiatives.browse.queries import public_filter, query_string
 from initiatives.models import Theme
@@ -30,6 +31,41 @@ def open_data(request):
         "initiatives/open_data.html",
         {"themes": themes, "regions": regions, "example_place": regions.first()},
     )
+
+
+@require_safe
+def initiatives_geojson(request):
+    """The published initiatives under the list's filters, as RFC 7946 GeoJSON.
+
+    `bbox=west,south,east,north` limits them to the map's view and `zoom` fits
+    server-side clusters to it when there are too many points to send.
+    """
+    filterset, _themes = public_filter(request)
+    try:
+        bbox = geo.parse_bbox(request.GET.get("bbox"))
+        zoom = geo.parse_zoom(request.GET.get("zoom"))
+    except ValueError as error:
+        response = JsonResponse({"error": str(error)}, status=400)
+    else:
+        if filterset.is_valid():
+            # Absolute links, so that the data means something wherever it goes.
+            site = request.build_absolute_uri("/").rstrip("/")
+            payload = geo.feature_collection(
+                filterset.qs,
+                bbox=bbox,
+                zoom=zoom,
+                site=site,
+                unfiltered=not set(filterset.active()) - tallies.NOT_FILTERS,
+            )
+            payload["licence"] = opendata.licence()
+            response = JsonResponse(payload, content_type="application/geo+json")
+        else:
+            response = JsonResponse(
+                {"error": _("Some filters are not valid."), "fields": filterset.errors},
+                status=400,
+            )
+    # Open data: any site may read it, errors included.
+    return opendata.open_response(response)
 
 
 def _filter_errors(filterset):
