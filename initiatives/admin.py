@@ -295,9 +295,9 @@ class ProposedOrganisationAdmin(ReadOnlyAdmin):
 
 @admin.register(ModerationDecision)
 class ModerationDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("initiative", "from_state", "to_state", "moderator", "created_at")
-    list_filter = ("to_state",)
-    list_select_related = ("initiative", "moderator")
+    list_display = ("item", "initiative", "from_state", "to_state", "moderator", "created_at")
+    list_filter = ("item_type", "to_state")
+    list_select_related = ("item_type", "initiative", "moderator")
     search_fields = ("initiative__title", "message")
 
 

@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 
 from initiatives.models import Initiative, InitiativeRevision, ModerationDecision, RevisionImage
 from initiatives.moderation import decisions, states
@@ -197,3 +198,63 @@ def test_photos_of_an_approved_edit_join_the_initiative_with_their_size(
     image = live.images.get()
     assert (image.image.name, image.alt_text) == ("initiatives/shed.jpg", "The shed")
     assert (image.width, image.height) == (800, 600)
+
+
+def test_a_decision_names_the_item_decided(
+    england, theme, submitter, moderator, django_capture_on_commit_callbacks, mailoutbox
+):
+    initiative = submission(State.PENDING, england, theme, submitter)
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = decisions.decide(initiative, moderator=moderator, action="approve")
+    assert decision.item == initiative
+    assert list(ModerationDecision.objects.for_item(initiative)) == [decision]
+    assert len(mailoutbox) == 1
+
+
+def test_an_edits_decision_names_the_edit_and_joins_its_initiatives_history(
+    england, theme, submitter, moderator
+):
+    live = submission(State.PUBLISHED, england, theme, submitter)
+    revision = InitiativeRevision.objects.create(
+        initiative=live, proposed_by=submitter, data=live_entry_data(live)
+    )
+    decision = decisions.decide_revision(
+        revision, moderator=moderator, action="reject", message="Not needed."
+    )
+    assert decision.item == revision
+    assert decision.revision == revision
+    assert list(live.decisions.all()) == [decision]
+    # The initiative's own decisions are not its edits'.
+    assert not ModerationDecision.objects.for_item(live).exists()
+
+
+def test_any_item_can_be_decided_and_one_of_no_initiative_emails_nobody(
+    england, moderator, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = decisions.record(
+            england, moderator=moderator, from_state="proposed", to_state="accepted"
+        )
+    decision.refresh_from_db()
+    assert decision.item == england
+    assert decision.initiative is None
+    assert mailoutbox == []
+
+
+def test_a_decision_that_names_no_item_is_refused_by_the_database(moderator):
+    with pytest.raises(IntegrityError, match="decision_names_item"):
+        ModerationDecision.objects.create(moderator=moderator, from_state="a", to_state="b")
+
+
+def test_deciding_refuses_an_item_that_left_the_state_the_moderator_saw(
+    england, theme, submitter, moderator
+):
+    initiative = submission(State.PENDING, england, theme, submitter)
+    decisions.decide(initiative, moderator=moderator, action="approve")
+    with (
+        pytest.raises(decisions.AlreadyDecided, match="already decided by") as error,
+        decisions.deciding(Initiative, initiative.pk, State.PENDING),
+    ):
+        pytest.fail("An item decided already is not handed over.")
+    assert error.value.code == "already_decided"
+    assert str(moderator) in error.value.messages[0]
