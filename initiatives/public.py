@@ -214,7 +214,7 @@ NOT_FOR_CRAWLERS = (
 
 
 # The models whose change changes what the public pages show: saving or
-# deleting any of them moves the cached pages' version on (catalogue/signals.py).
+# deleting any of them moves the cached pages' version on (ops/caching.py).
 PUBLIC_MODELS = (
     Initiative,
     InitiativePlace,

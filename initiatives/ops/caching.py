@@ -8,9 +8,10 @@ again and expire by themselves. Nothing a signed-in person sees is ever
 stored or served, and no response that sets a cookie (a form's CSRF cookie,
 say) is stored.
 
-Changes made through the ORM's save() and delete() move the version on by
-the signals in catalogue/signals.py, for the models
-in public.PUBLIC_MODELS; writes in bulk call public_changed() themselves.
+Changes made through the ORM's save() and delete() of the models in
+public.PUBLIC_MODELS move the version on (the receivers at the end of this
+module); writes in bulk announce themselves with the catalogue's
+`initiatives_changed` signal, or call public_changed().
 """
 
 import hashlib
@@ -21,8 +22,11 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from initiatives import public
+from initiatives.catalogue.signals import initiatives_changed
 from initiatives.public import NEVER_CACHED
 
 VERSION_KEY = "public:version"
@@ -120,3 +124,30 @@ def _settings_changed(**kwargs):
     # Settings change only in tests (override_settings): the pages rendered
     # under the old ones are not the pages the new ones give.
     _bump()
+
+
+# Keeping the cache true: a change to anything the public pages show
+# (public.PUBLIC_MODELS and their links) moves the cached pages' version on,
+# and so does a bulk write the catalogue announces.
+
+
+def _public_data_changed(sender, raw=False, **kwargs):
+    if not raw:
+        public_changed()
+
+
+def _public_links_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        public_changed()
+
+
+for model in public.PUBLIC_MODELS:
+    post_save.connect(_public_data_changed, sender=model, dispatch_uid=f"public-save-{model}")
+    post_delete.connect(_public_data_changed, sender=model, dispatch_uid=f"public-delete-{model}")
+for through in public.PUBLIC_LINKS:
+    m2m_changed.connect(_public_links_changed, sender=through, dispatch_uid=f"public-m2m-{through}")
+
+
+@receiver(initiatives_changed, dispatch_uid="public-initiatives-changed")
+def _initiatives_changed(sender, ids, **kwargs):
+    public_changed()
