@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from communities.models import Organisation, Place
 from communities.slugs import unique_slug
-from initiatives.browse import tallies
 from initiatives.catalogue.search import refresh_search_vectors
+from initiatives.catalogue.signals import changed
 from initiatives.models import (
     Initiative,
     InitiativeImage,
@@ -20,7 +20,6 @@ from initiatives.models import (
     Theme,
 )
 from initiatives.moderation.states import advance
-from initiatives.ops import caching
 
 OrganisationRoles = Iterable[tuple[Organisation, str]]
 
@@ -51,11 +50,10 @@ def initiative_set_places(initiative: Initiative, places: Sequence[Place]) -> No
         if p.pk not in existing
     )
     initiative.initiative_places.filter(place=primary).update(is_primary=True)
-    # Bulk writes send no signals: bring the search vector, the counts and
-    # the cached pages up to date here.
+    # Bulk writes send no signals: bring the search vector up to date here,
+    # and say what changed (the counts and the cached pages follow).
     refresh_search_vectors([initiative.pk])
-    tallies.refresh([initiative.pk])
-    caching.public_changed()
+    changed([initiative.pk])
 
 
 def initiative_set_organisations(initiative: Initiative, organisations: OrganisationRoles) -> None:
@@ -72,8 +70,7 @@ def initiative_set_organisations(initiative: Initiative, organisations: Organisa
         for org_id, role in sorted(wanted - existing.keys())
     )
     refresh_search_vectors([initiative.pk])
-    tallies.refresh([initiative.pk])
-    caching.public_changed()
+    changed([initiative.pk])
 
 
 def initiative_locate(initiative: Initiative, primary_place: Place | None) -> None:

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from communities.slugs import RESERVED
-from initiatives.browse import tallies
 from initiatives.catalogue import services as catalogue_services
 from initiatives.catalogue.search import refresh_search_vectors
+from initiatives.catalogue.signals import changed
 from initiatives.models import (
     Initiative,
     InitiativeOrganisation,
@@ -32,7 +32,6 @@ from initiatives.models import (
 )
 from initiatives.moderation import states
 from initiatives.moderation.import_rows import ImportFileError, RowResult, check_rows, read_csv
-from initiatives.ops import caching
 
 
 @dataclass
@@ -122,9 +121,10 @@ def _create(report: ImportReport, user) -> None:
                 default_change_reason=_("Imported from a CSV file"),
             )
             _create_links(rows, initiatives)
-            caching.public_changed()  # bulk writes send no signals
-            refresh_search_vectors([initiative.pk for initiative in initiatives])
-            tallies.refresh(initiative.pk for initiative in initiatives)
+            # Bulk writes send no signals: say what changed.
+            ids = [initiative.pk for initiative in initiatives]
+            refresh_search_vectors(ids)
+            changed(ids)
     except IntegrityError as error:
         # Only another import or edit saving the same external_id or slug
         # between the checks and now can get here: say so, rather than fail.
