@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
@@ -238,7 +239,6 @@ def remove_files(photo) -> None:
 
 
 def delete_names(names) -> None:
-    from django.core.files.storage import default_storage
 
     for name in names:
         default_storage.delete(name)
@@ -252,7 +252,6 @@ KEPT_DIR = "uploads/kept"
 
 def keep(processed: ProcessedPhoto) -> dict:
     """Store a checked photo for a while; return its file names by field."""
-    from django.core.files.storage import default_storage
 
     names = {"size": [processed.width, processed.height]}
     names |= {"image": default_storage.save(f"{KEPT_DIR}/{processed.image.name}", processed.image)}
@@ -263,7 +262,6 @@ def keep(processed: ProcessedPhoto) -> dict:
 
 def attach_kept(photo, kept: dict[str, str]) -> list[str]:
     """Move a kept photo's files into the Photo instance `photo`."""
-    from django.core.files.storage import default_storage
 
     stored = []
     photo.width, photo.height = kept.get("size") or (None, None)

@@ -15,6 +15,8 @@ from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, Wh
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from initiatives.models import Initiative, InitiativeOrganisation, InitiativePlace
+
 MAX_TERMS = 8
 # Search ranks at most this many matches, the newest: a word that matches
 # most of the map costs what a rarer one does. The list says so when a
@@ -111,7 +113,6 @@ def search(queryset, text):
 
 
 def _plain_search(queryset, terms):
-    from initiatives.models import Initiative, InitiativeOrganisation, InitiativePlace
 
     through = Initiative.themes.through
     for term in terms:

@@ -12,16 +12,6 @@ from initiatives import public
 from initiatives.curation import merging
 
 
-def add_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form, on the field it names when
-    the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 class CollectionForm(forms.Form):
     """A collection's details and its ordered initiatives: a position and a
     remove box for each one in it, and a title to add one (no script needed)."""

@@ -23,16 +23,14 @@ from initiatives.curation.forms import (
     CollectionForm,
     OrganisationMergeForm,
     PlaceMergeForm,
-    add_errors,
 )
 from initiatives.models import Collection
+from initiatives.permissions import curator_required
+from initiatives.validation import add_errors
 
 PAGE_SIZE = 20
 # The type-ahead lists stop here; beyond it, typing the exact name still works.
 OPTIONS_LIMIT = 5000
-
-
-curator_required = permissions.required(permissions.can_curate)
 
 
 # Public pages

@@ -145,7 +145,7 @@ class InitiativeRevision(models.Model):
             # One open edit at a time: a second edit updates it.
             models.UniqueConstraint(
                 fields=["initiative"],
-                condition=Q(state__in=["pending", "changes_requested"]),
+                condition=Q(state__in=[RevisionState.PENDING, RevisionState.CHANGES_REQUESTED]),
                 name="revision_one_open_per_initiative",
             ),
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from communities.models import Place
 from initiatives.models import Initiative
 from tests.factories import make_initiative, make_organisation, publish_in_order
 
@@ -52,7 +53,6 @@ def test_the_site_feeds_list_published_initiatives_newest_first(client, initiati
 
 
 def test_a_place_feed_includes_the_places_underneath(client, initiatives, places):
-    from communities.models import Place
 
     bristol = Place.objects.get(slug="bristol")
     assert atom_titles(client.get(f"/places/{bristol.slug}/feed.atom")) == [

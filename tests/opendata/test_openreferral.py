@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -399,7 +400,6 @@ def test_the_provider_is_the_lead_else_the_first_by_role_and_name(client, world)
 
 
 def test_an_organisation_logo_is_an_absolute_url(client, england, theme):
-    from django.core.files.base import ContentFile
 
     organisation = make_organisation("Logo Group")
     organisation.logo.save("logo.png", ContentFile(b"not really a png"))

@@ -288,7 +288,8 @@ class Initiative(models.Model):
                 name="initiative_end_not_before_start",
             ),
             models.CheckConstraint(
-                condition=~Q(moderation_state="published") | Q(published_at__isnull=False),
+                condition=~Q(moderation_state=ModerationState.PUBLISHED)
+                | Q(published_at__isnull=False),
                 name="initiative_published_has_date",
             ),
             models.CheckConstraint(
