@@ -40,7 +40,7 @@ OPTIONS_LIMIT = 5000
 def collection_index(request):
     collections = public.public_collections_with_counts().order_by("title")
     page = Paginator(collections, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "collections/index.html", {"page": page})
+    return render(request, "curation/collection_index.html", {"page": page})
 
 
 @require_safe
@@ -50,7 +50,7 @@ def collection_detail(request, slug):
         raise Http404
     return render(
         request,
-        "collections/detail.html",
+        "curation/collection_detail.html",
         {
             "collection": collection,
             "initiatives": list(curation.collection_initiatives(collection)),

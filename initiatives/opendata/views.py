@@ -28,7 +28,7 @@ def open_data(request):
     regions = Place.objects.filter(depth=3).order_by("name")
     return render(
         request,
-        "initiatives/open_data.html",
+        "opendata/open_data.html",
         {"themes": themes, "regions": regions, "example_place": regions.first()},
     )
 
@@ -126,7 +126,7 @@ def embed_map(request):
         initiatives = results.with_primary_place()[:EMBED_FALLBACK_ITEMS]
     return render(
         request,
-        "initiatives/embed_map.html",
+        "opendata/embed_map.html",
         {
             "filterset": filterset,
             "map_config": config,

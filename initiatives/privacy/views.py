@@ -42,7 +42,7 @@ def account_delete(request):
     counts = privacy_services.account_delete_summary(request.user)
     return render(
         request,
-        "initiatives/account_delete.html",
+        "privacy/account_delete.html",
         {"form": form, **counts},
         status=400 if form.is_bound else 200,
     )

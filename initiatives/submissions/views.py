@@ -108,7 +108,7 @@ def _save(forms, service, *args, **kwargs):
 @require_http_methods(["GET", "POST"])
 def submit(request):
     if not permissions.can_submit(request.user):
-        return render(request, "initiatives/submit_verify_email.html", status=403)
+        return render(request, "submissions/submit_verify_email.html", status=403)
     forms = SubmissionForms(request)
     context = {"is_new": True}
     if request.method == "POST":
@@ -118,7 +118,7 @@ def submit(request):
             forms.extra_errors.append(limit)
             forms.keep_photos()
             return _render_form(
-                request, forms, template="initiatives/submit.html", context=context, status=429
+                request, forms, template="submissions/submit.html", context=context, status=429
             )
         if forms.is_valid():
             initiative = _save(forms, submission_services.submission_create, user=request.user)
@@ -127,9 +127,9 @@ def submit(request):
                 return redirect("initiatives:submit-review", pk=initiative.pk)
         forms.keep_photos()
         return _render_form(
-            request, forms, template="initiatives/submit.html", context=context, status=400
+            request, forms, template="submissions/submit.html", context=context, status=400
         )
-    return _render_form(request, forms, template="initiatives/submit.html", context=context)
+    return _render_form(request, forms, template="submissions/submit.html", context=context)
 
 
 @login_required
@@ -160,7 +160,7 @@ def submit_review(request, pk):
         return redirect("initiatives:submit-done", pk=draft.pk)
     return render(
         request,
-        "initiatives/submit_review.html",
+        "submissions/submit_review.html",
         {
             "initiative": draft,
             "primary_place": primary,
@@ -175,7 +175,7 @@ def submit_review(request, pk):
 @require_safe
 def submit_done(request, pk):
     initiative = _own_submission(request, pk, states=[Initiative.State.PENDING])
-    return render(request, "initiatives/submit_done.html", {"initiative": initiative})
+    return render(request, "submissions/submit_done.html", {"initiative": initiative})
 
 
 def _save_edit(request, forms, initiative: Initiative):
@@ -208,7 +208,7 @@ def submission_edit(request, pk):
     initiative = _own_submission(request, pk)
     if not permissions.can_edit_submission(request.user, initiative):
         return render(
-            request, "initiatives/submission_locked.html", {"initiative": initiative}, status=403
+            request, "submissions/submission_locked.html", {"initiative": initiative}, status=403
         )
     revision = None
     if initiative.is_public:
@@ -231,9 +231,9 @@ def submission_edit(request, pk):
             return done
         forms.keep_photos()
         return _render_form(
-            request, forms, template="initiatives/submit.html", context=context, status=400
+            request, forms, template="submissions/submit.html", context=context, status=400
         )
-    return _render_form(request, forms, template="initiatives/submit.html", context=context)
+    return _render_form(request, forms, template="submissions/submit.html", context=context)
 
 
 @login_required
@@ -269,7 +269,7 @@ def my_submissions(request):
             ).label
     return render(
         request,
-        "initiatives/my_submissions.html",
+        "submissions/my_submissions.html",
         {
             "page_obj": page,
             "submissions": page.object_list,

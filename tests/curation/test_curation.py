@@ -219,7 +219,7 @@ def test_only_a_published_initiative_can_be_added(client, curator, collection, p
     assert 'class="error-summary"' in page
     assert "No published initiative is called" in page and 'href="#id_add"' in page
     assert not collection.items.filter(initiative=pending).exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Only published initiatives can be added"):
         curation.collection_save(
             collection=collection, title="Energy together", initiatives=[pending]
         )
@@ -348,7 +348,7 @@ def test_only_a_published_initiative_can_be_featured(client, curator, pending):
     assert client.post(f"/curation/initiatives/{pending.pk}/feature/").status_code == 404
     pending.refresh_from_db()
     assert not pending.featured
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Only a published initiative can be featured"):
         curation.feature(pending, featured=True)
 
 

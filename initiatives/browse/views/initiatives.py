@@ -47,7 +47,7 @@ def home(request):
     newest = published.for_cards().order_by("-published_at", "-pk")[:NEWEST_ON_HOME]
     return render(
         request,
-        "home.html",
+        "browse/home.html",
         {
             "counts": counts,
             "themes": themes,
@@ -122,9 +122,9 @@ def initiative_list(request):
     filterset, themes = public_filter(request)
     if not filterset.is_valid():
         context = {"filterset": filterset, "theme_options": [(t, None) for t in themes]}
-        return render(request, "initiatives/list.html", context, status=400)
+        return render(request, "browse/list.html", context, status=400)
     context = _browse_context(request, filterset, themes)
-    template = "initiatives/list.html"
+    template = "browse/list.html"
     if request.headers.get("X-Partial") == "browse":
         template += "#browse"
     return render(request, template, context)
@@ -159,7 +159,7 @@ def initiative_detail(request, slug):
         )
     return render(
         request,
-        "initiatives/detail.html",
+        "browse/detail.html",
         {
             "initiative": initiative,
             "initiative_ld": _linked_data(request, initiative, primary, organisations),

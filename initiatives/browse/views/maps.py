@@ -24,4 +24,4 @@ def map_view(request):
         "map_config": config,
         "query_string": query_string(request),
     }
-    return render(request, "initiatives/map.html", context, status=200 if valid else 400)
+    return render(request, "browse/map.html", context, status=200 if valid else 400)

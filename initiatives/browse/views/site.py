@@ -11,7 +11,7 @@ from initiatives.public import NOT_FOR_CRAWLERS
 
 @require_safe
 def accessibility(request):
-    return render(request, "accessibility.html")
+    return render(request, "browse/accessibility.html")
 
 
 @require_safe

@@ -42,7 +42,7 @@ def place_index(request):
         by_path[place.path] = place
         parent = by_path.get(place.path[: -Place.steplen])
         (parent.subplaces if parent else roots).append(place)
-    return render(request, "initiatives/place_index.html", {"places": roots})
+    return render(request, "browse/place_index.html", {"places": roots})
 
 
 @require_safe
@@ -55,7 +55,7 @@ def place_detail(request, slug):
     return _subject_page(
         request,
         public.published_initiatives().in_place(place),
-        "initiatives/place_detail.html",
+        "browse/place_detail.html",
         {
             "place": place,
             "follow": {"place": place},
@@ -88,7 +88,7 @@ def theme_index(request):
             children.setdefault(theme.parent_id, []).append(theme)
     for theme in top:
         theme.subthemes = children.get(theme.pk, [])
-    return render(request, "initiatives/theme_index.html", {"themes": top})
+    return render(request, "browse/theme_index.html", {"themes": top})
 
 
 @require_safe
@@ -97,7 +97,7 @@ def theme_detail(request, slug):
     return _subject_page(
         request,
         public.published_initiatives().with_theme(theme),
-        "initiatives/theme_detail.html",
+        "browse/theme_detail.html",
         {
             "theme": theme,
             "follow": {"theme": theme},
@@ -125,7 +125,7 @@ def organisation_index(request):
         organisation.n = counts.get(organisation.pk, 0)
     return render(
         request,
-        "initiatives/organisation_index.html",
+        "browse/organisation_index.html",
         {"page": page, "kinds": Organisation.Kind.choices, "kind": kind},
     )
 
@@ -144,7 +144,7 @@ def organisation_detail(request, slug):
     return _subject_page(
         request,
         initiatives,
-        "initiatives/organisation_detail.html",
+        "browse/organisation_detail.html",
         {
             "organisation": organisation,
             "filter_query": f"organisation={organisation.slug}",

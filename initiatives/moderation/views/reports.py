@@ -35,11 +35,11 @@ def _error_list(form, form_id, extra=()):
 def report_create(request, slug):
     initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
     if request.method == "GET" and request.GET.get("sent"):
-        return render(request, "initiatives/report_done.html", {"initiative": initiative})
+        return render(request, "moderation/report_done.html", {"initiative": initiative})
     form = ReportForm(request.POST if request.method == "POST" else None)
     context = {"initiative": initiative, "form": form}
     if request.method == "GET":
-        return render(request, "initiatives/report.html", context)
+        return render(request, "moderation/report_form.html", context)
     ip = abuse.client_ip(request)
     if report_limit.reached(ip):
         limit = _(
@@ -47,7 +47,7 @@ def report_create(request, slug):
             "arrived. Please send this one again in an hour: your entries are kept below."
         ) % {"n": report_limit.limit}
         context["errors"] = _error_list(form, "report-form", extra=[limit])
-        return render(request, "initiatives/report.html", context, status=429)
+        return render(request, "moderation/report_form.html", context, status=429)
     if form.is_valid():
         try:
             reports.report_create(
@@ -62,7 +62,7 @@ def report_create(request, slug):
             report_limit.record(ip)
             return redirect(reverse("initiatives:report", args=[initiative.slug]) + "?sent=1")
     context["errors"] = _error_list(form, "report-form")
-    return render(request, "initiatives/report.html", context, status=400)
+    return render(request, "moderation/report_form.html", context, status=400)
 
 
 def _success_message(report: Report, action: str) -> str:

@@ -24,7 +24,9 @@ urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="opendata/api_docs.html"
+        ),
         name="docs",
     ),
     *router.urls,

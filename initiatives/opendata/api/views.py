@@ -144,7 +144,7 @@ class FilterBackend(DjangoFilterBackend):
 
     # The browsable API's filter form: django_filters is not an installed app,
     # so its own template is not found.
-    template = "api/filters.html"
+    template = "opendata/api_filters.html"
 
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
