@@ -239,6 +239,24 @@ class InitiativeAdmin(AskPermissions, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return permissions.admin_readonly_fields(request.user, Initiative)
 
+    def get_fieldsets(self, request, obj=None):
+        if permissions.can_moderate(request.user):
+            return self.fieldsets
+        # Those who do not moderate see the state, without a way they may not take.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(
+                        "moderation_state_shown" if f == "moderation_state_link" else f
+                        for f in options["fields"]
+                    ),
+                },
+            )
+            for name, options in self.fieldsets
+        ]
+
     @admin.display(description=_("moderation state"))
     def moderation_state_link(self, obj):
         if obj is None or obj.pk is None:
@@ -248,6 +266,16 @@ class InitiativeAdmin(AskPermissions, SimpleHistoryAdmin):
             obj.get_moderation_state_display(),
             reverse("initiatives:moderation-initiative", args=[obj.pk]),
             _("decide on the moderation page"),
+        )
+
+    @admin.display(description=_("moderation state"))
+    def moderation_state_shown(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Waiting for moderation once saved")
+        return format_html(
+            "{} ({})",
+            obj.get_moderation_state_display(),
+            _("moderators decide what is published, on the moderation pages"),
         )
 
     def save_model(self, request, obj, form, change):

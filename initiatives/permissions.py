@@ -60,6 +60,7 @@ def context(request):
 # be credited under are the submitter's own, and featuring is a curator's.
 ADMIN_DECIDED_FIELDS = (
     "moderation_state_link",
+    "moderation_state_shown",
     "published_at",
     "created_at",
     "updated_at",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.models import Organisation, Place
 from communities.services import organisation_create, place_create
@@ -41,8 +42,8 @@ ACTIONS: dict[str, str] = {
 
 
 MESSAGE_REQUIRED = {
-    "request_changes": _("Write a message telling the submitter what to change."),
-    "reject": _("Give the reason for rejecting it."),
+    "request_changes": gettext_lazy("Write a message telling the submitter what to change."),
+    "reject": gettext_lazy("Give the reason for rejecting it."),
 }
 
 
