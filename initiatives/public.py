@@ -6,10 +6,10 @@ asks this module what it may show, rather than writing its own filter on
 `moderation_state` or `is_public`, or its own check of a consent.
 
 It imports models only (an import-linter contract says so), so that any
-module, however low, may ask it. The rules that an instance answers for
-itself (`Initiative.objects.published()`, `Initiative.is_public`, the
-consented contact and credit) stay on the model, which may import nothing
-but models; this module is where the rest of the code asks for them.
+module, however low, may ask it. Two rules stay on the model because
+querysets and instances need them before anything else is imported
+(`Initiative.objects.published()` and `Initiative.is_public`); this module
+is where the rest of the code asks for them.
 """
 
 from django.db.models import Count, Q, QuerySet
@@ -58,13 +58,25 @@ def featured_initiatives() -> QuerySet[Initiative]:
 def public_contact(initiative: Initiative) -> dict | None:
     """The contact point, only when the contact agreed to be shown: {name,
     email, phone}, or None."""
-    return initiative.public_contact
+    if not initiative.contact_consent:
+        return None
+    contact = {
+        "name": initiative.contact_name,
+        "email": initiative.contact_email,
+        "phone": initiative.contact_phone,
+    }
+    return contact if any(contact.values()) else None
 
 
 def public_credit(initiative: Initiative) -> Organisation | str | None:
     """Who the public sees as the submitter: the organisation it was
-    submitted for, or the person's chosen name if they chose to be credited."""
-    return initiative.public_submitter
+    submitted for, or the person's chosen name if they chose to be credited
+    (their account and address, never)."""
+    if initiative.on_behalf_of_id:
+        return initiative.on_behalf_of
+    if initiative.credit_submitter and initiative.submitted_by_id and initiative.credit_name:
+        return initiative.credit_name
+    return None
 
 
 # Collections.

@@ -29,7 +29,13 @@ from initiatives.models import (
     Report,
     RevisionState,
 )
-from initiatives.moderation.states import IllegalTransition, State, can_move, move
+from initiatives.moderation.states import (
+    REVISION_TRANSITIONS,
+    IllegalTransition,
+    State,
+    can_move,
+    move,
+)
 from initiatives.moderation.tasks import send_decision
 from initiatives.submissions.services import revision_apply
 
@@ -51,16 +57,6 @@ REVISION_ACTIONS = {
     "approve": RevisionState.APPROVED,
     "request_changes": RevisionState.CHANGES_REQUESTED,
     "reject": RevisionState.REJECTED,
-}
-
-
-REVISION_TRANSITIONS: dict[str, frozenset[str]] = {
-    RevisionState.PENDING: frozenset(
-        {RevisionState.APPROVED, RevisionState.CHANGES_REQUESTED, RevisionState.REJECTED}
-    ),
-    RevisionState.CHANGES_REQUESTED: frozenset({RevisionState.PENDING, RevisionState.REJECTED}),
-    RevisionState.APPROVED: frozenset(),
-    RevisionState.REJECTED: frozenset(),
 }
 
 

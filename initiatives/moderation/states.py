@@ -1,8 +1,16 @@
+"""The moderation state machine: the one table of allowed moves, and every
+set of states the rest of the code asks about.
+
+Every change of an initiative's moderation state goes through `move()` (or
+`advance()`, which walks the table), so a move that is not in TRANSITIONS
+cannot happen. A leaf: it imports only models, and any package may ask it.
+"""
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from initiatives.models import Initiative
+from initiatives.models import Initiative, RevisionState
 
 State = Initiative.State
 
@@ -16,6 +24,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     State.PUBLISHED: frozenset({State.ARCHIVED}),
     State.REJECTED: frozenset(),
     State.ARCHIVED: frozenset({State.PUBLISHED}),
+}
+
+
+# A proposed edit's moves.
+REVISION_TRANSITIONS: dict[str, frozenset[str]] = {
+    RevisionState.PENDING: frozenset(
+        {RevisionState.APPROVED, RevisionState.CHANGES_REQUESTED, RevisionState.REJECTED}
+    ),
+    RevisionState.CHANGES_REQUESTED: frozenset({RevisionState.PENDING, RevisionState.REJECTED}),
+    RevisionState.APPROVED: frozenset(),
+    RevisionState.REJECTED: frozenset(),
 }
 
 
@@ -63,6 +82,8 @@ def advance(initiative, to_state: str) -> None:
         move(initiative, step)
 
 
+# What a submitter may still edit in place (a published initiative is edited
+# through a proposed edit instead).
 EDITABLE_STATES = (
     State.DRAFT,
     State.PENDING,
@@ -70,4 +91,5 @@ EDITABLE_STATES = (
 )
 
 
+# What is not, and has never been made, public: deleted with its submitter's account.
 NOT_PUBLIC_STATES = (*EDITABLE_STATES, State.REJECTED)

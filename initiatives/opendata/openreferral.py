@@ -101,7 +101,7 @@ def _uri(url: str) -> str:
     return iri_to_uri(url)
 
 
-def _iso(moment: datetime) -> str:
+def iso_date(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -146,7 +146,7 @@ def service(initiative: Initiative, absolute: Absolute, *, full: bool = False) -
         if initiative.website
         else absolute(initiative.get_absolute_url()),
         "status": SERVICE_STATUS[initiative.activity_status],
-        "last_modified": _iso(initiative.updated_at),
+        "last_modified": iso_date(initiative.updated_at),
     }
     contact = public.public_contact(initiative) or {}
     if contact.get("email"):

@@ -12,8 +12,8 @@ from initiatives.models import (
 )
 from initiatives.moderation.states import NOT_PUBLIC_STATES
 from initiatives.ops import caching
-from initiatives.submissions.entries import DATE_FIELDS, ENTRY_FIELDS, _iso
-from initiatives.submissions.services import _remove_photos
+from initiatives.submissions.entries import DATE_FIELDS, ENTRY_FIELDS, iso_date
+from initiatives.submissions.services import delete_photos
 
 
 def account_data(user) -> dict:
@@ -33,7 +33,7 @@ def account_data(user) -> dict:
             "full_name": user.full_name,
             "public_name": user.public_name,
             "date_joined": user.date_joined.isoformat(),
-            "last_login": _iso(user.last_login),
+            "last_login": iso_date(user.last_login),
         },
         "email_addresses": [
             {"email": a.email, "verified": a.verified, "primary": a.primary}
@@ -46,7 +46,7 @@ def account_data(user) -> dict:
                 "message": m.message,
                 "state": m.state,
                 "requested_at": m.requested_at.isoformat(),
-                "decided_at": _iso(m.decided_at),
+                "decided_at": iso_date(m.decided_at),
             }
             for m in user.memberships.select_related("organisation").order_by("pk")
         ],
@@ -69,13 +69,13 @@ def account_data(user) -> dict:
 def _submission_data(initiative: Initiative) -> dict:
     fields = {name: getattr(initiative, name) for name in ENTRY_FIELDS}
     for name in DATE_FIELDS:
-        fields[name] = _iso(fields[name])
+        fields[name] = iso_date(fields[name])
     return {
         "id": initiative.pk,
         "slug": initiative.slug,
         "moderation_state": initiative.moderation_state,
         "submitted_at": initiative.created_at.isoformat(),
-        "published_at": _iso(initiative.published_at),
+        "published_at": iso_date(initiative.published_at),
         "on_behalf_of": initiative.on_behalf_of.name if initiative.on_behalf_of else None,
         **fields,
         "credit_name": initiative.credit_name,
@@ -104,9 +104,9 @@ def account_delete(user) -> None:
     unpublished = Initiative.objects.filter(
         submitted_by=user, moderation_state__in=NOT_PUBLIC_STATES
     )
-    _remove_photos(InitiativeImage.objects.filter(initiative__in=unpublished))
+    delete_photos(InitiativeImage.objects.filter(initiative__in=unpublished))
     open_edits = InitiativeRevision.objects.filter(proposed_by=user, state__in=OPEN_REVISION_STATES)
-    _remove_photos(RevisionImage.objects.filter(revision__in=open_edits))
+    delete_photos(RevisionImage.objects.filter(revision__in=open_edits))
     unpublished.delete()
     open_edits.delete()
     Initiative.objects.filter(submitted_by=user).update(

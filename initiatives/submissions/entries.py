@@ -48,7 +48,7 @@ def _entry_fields(entry: dict) -> dict:
     return fields
 
 
-def _iso(value):
+def iso_date(value):
     return value.isoformat() if value else None
 
 
@@ -58,7 +58,7 @@ def entry_data(
     """An entry as plain JSON, the shape a proposed edit stores."""
     fields = _entry_fields(entry)
     for name in DATE_FIELDS:
-        fields[name] = _iso(fields[name])
+        fields[name] = iso_date(fields[name])
     place = entry["primary_place"]
     return {
         **fields,
@@ -81,7 +81,7 @@ def live_entry_data(initiative: Initiative) -> dict:
     if initiative.location_is_place_centre:
         fields["latitude"] = fields["longitude"] = None
     for name in DATE_FIELDS:
-        fields[name] = _iso(fields[name])
+        fields[name] = iso_date(fields[name])
     primary = initiative.primary_place
     return {
         **fields,

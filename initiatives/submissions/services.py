@@ -94,7 +94,7 @@ def _add_photos(owner_field: str, owner, rows, written: list[str], model) -> Non
         photo.save()
 
 
-def _remove_photos(images) -> None:
+def delete_photos(images) -> None:
     """Delete photo rows, and their files once the transaction has committed."""
     images = list(images)
     for image in images:
@@ -167,7 +167,7 @@ def submission_discard(initiative: Initiative) -> None:
     """Delete a draft that turned out to be an initiative already listed."""
     if initiative.moderation_state != Initiative.State.DRAFT:
         raise ValidationError(_("Only a draft can be discarded."))
-    _remove_photos(initiative.images.all())
+    delete_photos(initiative.images.all())
     initiative.delete()
 
 
@@ -203,7 +203,7 @@ def submission_update(
         initiative_set_organisations(live, organisations)
         _save_proposals(live, user, entry, proposed_organisations)
         _save_source(live, entry)
-        _remove_photos(live.images.filter(pk__in=remove_photos))
+        delete_photos(live.images.filter(pk__in=remove_photos))
         _add_photos("initiative", live, photo_rows, written, InitiativeImage)
         _remember_credit_name(user, entry)
         return live
@@ -280,7 +280,7 @@ def revision_apply(revision: InitiativeRevision) -> Initiative:
         entry = {"primary_place": primary, "proposed_place": relations["proposed_place"]}
         _save_proposals(live, revision.proposed_by, entry, relations["proposed_organisations"])
         _save_source(live, relations["entry"])
-        _remove_photos(live.images.filter(pk__in=relations["remove_photos"]))
+        delete_photos(live.images.filter(pk__in=relations["remove_photos"]))
         copy_photos(revision.images.all(), to=live)
         if revision.proposed_by is not None:
             _remember_credit_name(revision.proposed_by, relations["entry"])

@@ -354,26 +354,3 @@ class Initiative(models.Model):
     @property
     def has_location(self):
         return self.latitude is not None and self.longitude is not None
-
-    @property
-    def public_contact(self):
-        """The contact point as the public may see it: only when the contact
-        agreed to be shown, else None."""
-        if not self.contact_consent:
-            return None
-        contact = {
-            "name": self.contact_name,
-            "email": self.contact_email,
-            "phone": self.contact_phone,
-        }
-        return contact if any(contact.values()) else None
-
-    @property
-    def public_submitter(self):
-        """Who the public sees as the submitter: the organisation it was
-        submitted for, or the person if they chose to be credited."""
-        if self.on_behalf_of_id:
-            return self.on_behalf_of
-        if self.credit_submitter and self.submitted_by_id and self.credit_name:
-            return self.credit_name
-        return None

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.lookups import resolve_organisation, resolve_place
 from communities.models import Organisation, Place
+from initiatives import public
 from initiatives.models import Initiative, InitiativeRevision, ProposedOrganisation, ProposedPlace
 from initiatives.moderation import decisions, queries
 from initiatives.moderation.forms import DecisionForm
@@ -88,6 +89,7 @@ def initiative_item(request, pk):
         "initiative": initiative,
         "form": form,
         "primary_place": primary,
+        "credit": public.public_credit(initiative),
         "duplicates": _duplicates(initiative, primary),
         "earlier": queries.earlier_submissions(initiative),
         "decisions": initiative.decisions.select_related("moderator", "revision"),
