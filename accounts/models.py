@@ -93,3 +93,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.public_name or self.full_name or self.email.split("@")[0]
+
+
+class UndeliverableAddress(models.Model):
+    """An address the mail server refused for good (a hard bounce). Nothing
+    more is sent to it until its owner changes or confirms it again. Kept
+    apart from User because alert followers need no account."""
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    marked_at = models.DateTimeField(_("marked undeliverable at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("undeliverable address")
+        verbose_name_plural = _("undeliverable addresses")
+
+    def __str__(self):
+        return self.email

@@ -1,0 +1,33 @@
+"""Writes about people's accounts: addresses the mail server refuses."""
+
+from django.db import transaction
+
+from accounts.models import UndeliverableAddress
+
+
+def _normalised(address: str) -> str:
+    return (address or "").strip().lower()
+
+
+@transaction.atomic
+def mark_undeliverable(address: str, reason: str = "") -> None:
+    """Record that the mail server refused `address` for good (a hard
+    bounce): nothing more is sent to it, and if it is an account's address
+    the person is told when they next sign in. Marking twice keeps the first
+    date."""
+    address = _normalised(address)
+    if address:
+        UndeliverableAddress.objects.get_or_create(
+            email=address, defaults={"reason": (reason or "")[:500]}
+        )
+
+
+def is_undeliverable(address: str) -> bool:
+    """Whether mail to `address` must not be sent."""
+    address = _normalised(address)
+    return bool(address) and UndeliverableAddress.objects.filter(email=address).exists()
+
+
+def clear_undeliverable(address: str) -> None:
+    """The person changed or confirmed their address: mail may go again."""
+    UndeliverableAddress.objects.filter(email=_normalised(address)).delete()
