@@ -110,3 +110,58 @@ class UndeliverableAddress(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True)
+
+    def due(self, now=None):
+        """Pending emails whose next attempt has come (the sweeper's query)."""
+        return self.pending().filter(next_attempt_at__lte=now or timezone.now())
+
+    def failed(self):
+        return self.filter(failed_at__isnull=False)
+
+
+class OutgoingEmail(models.Model):
+    """An email on its way: rendered when it was asked for, and sent by the
+    worker (accounts/tasks.py). The row is the outbox: `sent_at` says it
+    left, so that however often its task runs, it leaves once."""
+
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=998)
+    body = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    kind = models.CharField(_("kind"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sweeper's due() and the background work page's pending count.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="accounts_email_pending_idx",
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+            ),
+            # The background work page's failed list.
+            models.Index(
+                fields=["-failed_at"],
+                name="accounts_email_failed_idx",
+                condition=models.Q(failed_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"

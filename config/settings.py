@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "accounts",
+    # The database task queue's table (always installed, so that switching
+    # the backend needs no migration).
+    "django_tasks_db",
     "django.contrib.sitemaps",
     "simple_history",
     "rest_framework",
@@ -425,9 +428,17 @@ if env.str("STATIC_URL", default=""):
         for _directive in ("default-src", "script-src", "style-src", "img-src"):
             SECURE_CSP[_directive].append(f"{_cdn.scheme}://{_cdn.netloc}")
 
-# Background work (emails) on a real queue: TASKS_BACKEND names a Django
-# Tasks backend, whose package and app must be installed (docs/scaling.md).
-# Without it, tasks run in the request once its transaction commits.
-TASKS_BACKEND = env.str("TASKS_BACKEND", default="")
-if TASKS_BACKEND:
-    TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+# Background work (emails, digests, clean-ups) on a real queue. By default
+# the queue is a table in the site's own database (django-tasks-db), worked
+# by `manage.py db_worker`: nothing else to run. TASKS_BACKEND switches it,
+# to Redis Queue beyond one machine (docs/scaling.md; its worker is
+# `manage.py rqworker`). The test suite runs tasks at once (ImmediateBackend).
+DATABASE_TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
+RQ_TASKS_BACKEND = "django_tasks_rq.RQBackend"
+TASKS_BACKEND = env.str("TASKS_BACKEND", default=DATABASE_TASKS_BACKEND)
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == RQ_TASKS_BACKEND:
+    if not REDIS_URL:
+        raise ImproperlyConfigured("The Redis Queue backend needs REDIS_URL.")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}

@@ -362,5 +362,5 @@ def test_tasks_go_to_the_backend_named():
     )
 
 
-def test_tasks_run_at_once_by_default():
-    assert django_with({}, "type(task_backends['default']).__name__") == "ImmediateBackend"
+def test_tasks_go_to_the_database_queue_by_default():
+    assert django_with({}, "type(task_backends['default']).__name__") == "DatabaseBackend"
