@@ -5,6 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import permissions
@@ -343,3 +344,9 @@ class AlertAdmin(ReadOnlyAdmin):
     @admin.display(description=_("following"))
     def subject(self, alert):
         return alert.subject
+
+
+# The task queue's own admin (django-tasks-db) would answer to the admin's
+# rights alone: staff see the queue on the background work page instead,
+# which asks permissions (initiatives/ops/views.py).
+admin.site.unregister(DBTaskResult)

@@ -11,6 +11,7 @@ import io
 import secrets
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -258,6 +260,25 @@ def keep(processed: ProcessedPhoto) -> dict:
     for key, content in processed.renditions.items():
         names[key] = default_storage.save(f"{KEPT_DIR}/{content.name}", content)
     return names
+
+
+def remove_kept(older_than: timedelta = timedelta(days=1), *, dry_run: bool = False) -> int:
+    """Remove kept photo files older than `older_than` (from forms never sent
+    again); return how many there were. A scheduled job runs it daily."""
+
+    cutoff = timezone.now() - older_than
+    try:
+        _dirs, files = default_storage.listdir(KEPT_DIR)
+    except FileNotFoundError:
+        files = []
+    removed = 0
+    for name in files:
+        path = f"{KEPT_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            removed += 1
+            if not dry_run:
+                default_storage.delete(path)
+    return removed
 
 
 def attach_kept(photo, kept: dict[str, str]) -> list[str]:

@@ -20,6 +20,7 @@ from initiatives.catalogue.models import (
 )
 from initiatives.curation.models import Collection, CollectionItem
 from initiatives.moderation.models import ModerationDecision, Report
+from initiatives.ops.models import ScheduledRun
 from initiatives.submissions.models import (
     OPEN_REVISION_STATES,
     InitiativeRevision,
@@ -57,6 +58,7 @@ __all__ = [
     "Report",
     "RevisionImage",
     "RevisionState",
+    "ScheduledRun",
     "Tally",
     "TallyMark",
     "Theme",

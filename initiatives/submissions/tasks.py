@@ -11,7 +11,9 @@ from django.tasks import task
 from django.urls import reverse
 
 from accounts.emails import send_templated
+from initiatives.catalogue.photos import remove_kept
 from initiatives.models import Initiative, InitiativeRevision, Report
+from initiatives.ops.schedule import daily, scheduled
 
 
 @task
@@ -72,3 +74,10 @@ def send_new_item_notice(kind: str, item_id: int) -> None:
                 "settings_path": reverse("initiatives:moderation-notifications"),
             },
         )
+
+
+@scheduled("kept-photos", daily(hour=3, minute=30))
+@task
+def clear_kept_photos() -> int:
+    """Remove the photos kept for forms never sent again (a day old)."""
+    return remove_kept()

@@ -2,16 +2,16 @@
 
 When a submission form is shown again because of an error, the photos that
 passed their checks are kept under photos.KEPT_DIR for a day, so that nobody
-has to choose them twice. A scheduler runs this command daily.
+has to choose them twice. The scheduler runs this work daily (the job
+"kept-photos" in initiatives/submissions/tasks.py); the command is for a
+run by hand.
 """
 
 from datetime import timedelta
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from initiatives.catalogue.photos import KEPT_DIR
+from initiatives.catalogue.photos import remove_kept
 
 
 class Command(BaseCommand):
@@ -22,18 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="List, but remove nothing.")
 
     def handle(self, *args, hours, dry_run, verbosity, **options):
-        cutoff = timezone.now() - timedelta(hours=hours)
-        try:
-            _dirs, files = default_storage.listdir(KEPT_DIR)
-        except FileNotFoundError:
-            files = []
-        removed = 0
-        for name in files:
-            path = f"{KEPT_DIR}/{name}"
-            if default_storage.get_modified_time(path) < cutoff:
-                removed += 1
-                if not dry_run:
-                    default_storage.delete(path)
+        removed = remove_kept(timedelta(hours=hours), dry_run=dry_run)
         if verbosity:
             verb = "Would remove" if dry_run else "Removed"
             self.stdout.write(f"{verb} {removed} kept photo file(s).")

@@ -1,0 +1,190 @@
+"""Scheduled jobs, declared once in code beside their task.
+
+A package's tasks.py declares its periodic work with its rule:
+
+    @scheduled("alert-digests", weekly(weekday=MO, hour=7))
+    @task
+    def send_alert_digests() -> ...
+
+and one scheduler process (`manage.py run_schedule`) queues each job when its
+latest slot has come and not yet run, recording a ScheduledRun(job, slot):
+the database's unique constraint keeps a job from running twice for one
+slot. Slots are in the site's time zone (TIME_ZONE). A scheduler that was
+stopped catches up with the latest slot it missed, once, not every one."""
+
+import importlib
+import importlib.util
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dateutil import rrule
+from dateutil.rrule import FR, MO, SA, SU, TH, TU, WE
+from django.apps import apps
+from django.db import IntegrityError, transaction
+from django.tasks import Task
+from django.utils import timezone
+
+from initiatives.ops.models import ScheduledRun
+
+__all__ = [
+    "FR",
+    "MO",
+    "SA",
+    "SU",
+    "TH",
+    "TU",
+    "WE",
+    "Job",
+    "Rule",
+    "daily",
+    "every",
+    "jobs",
+    "register",
+    "run_due",
+    "scheduled",
+    "weekly",
+]
+
+weekday_names = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"]
+weekday_names.append("Sundays")
+# Runs are kept this long (the background work page shows the latest).
+KEEP_RUNS = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a job runs: a dateutil rrule, read in local time from `lookback`
+    before now, so that the latest slot is always found among a few."""
+
+    frequency: int
+    options: tuple[tuple[str, object], ...]
+    lookback: timedelta
+    description: str
+
+    def latest(self, now: datetime) -> datetime:
+        """The latest slot at or before `now`."""
+        local = timezone.localtime(now).replace(tzinfo=None)
+        start = (local - self.lookback).replace(hour=0, minute=0, second=0, microsecond=0)
+        rule = rrule.rrule(self.frequency, dtstart=start, **dict(self.options))
+        slot = rule.before(local, inc=True)
+        return timezone.make_aware(slot)
+
+    def __str__(self):
+        return self.description
+
+
+def every(*, minutes: int) -> Rule:
+    """Every `minutes` minutes, counted from midnight."""
+    if not 1 <= minutes <= 24 * 60:
+        raise ValueError("every() takes between 1 and 1,440 minutes.")
+    return Rule(
+        rrule.MINUTELY,
+        (("interval", minutes), ("bysecond", 0)),
+        timedelta(days=1),
+        f"every {minutes} minute{'s' if minutes != 1 else ''}",
+    )
+
+
+def daily(*, hour: int, minute: int = 0) -> Rule:
+    return Rule(
+        rrule.DAILY,
+        (("byhour", hour), ("byminute", minute), ("bysecond", 0)),
+        timedelta(days=2),
+        f"daily at {hour:02}:{minute:02}",
+    )
+
+
+def weekly(*, weekday: rrule.weekday, hour: int, minute: int = 0) -> Rule:
+    return Rule(
+        rrule.WEEKLY,
+        (("byweekday", weekday), ("byhour", hour), ("byminute", minute), ("bysecond", 0)),
+        timedelta(days=15),
+        f"weekly on {weekday_names[weekday.weekday]} at {hour:02}:{minute:02}",
+    )
+
+
+weekday_names = [
+    "Mondays",
+    "Tuesdays",
+    "Wednesdays",
+    "Thursdays",
+    "Fridays",
+    "Saturdays",
+    "Sundays",
+]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: Task
+    rule: Rule
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register(name: str, task: Task, rule: Rule) -> Task:
+    """Declare `task` (taking no arguments) a scheduled job called `name`."""
+    existing = _jobs.get(name)
+    if existing is not None and existing.task.module_path != task.module_path:
+        raise ValueError(f"Two scheduled jobs are called {name!r}.")
+    _jobs[name] = Job(name, task, rule)
+    return task
+
+
+def scheduled(name: str, rule: Rule) -> Callable[[Task], Task]:
+    """Decorator form of register(), above a task's @task."""
+    return lambda task: register(name, task, rule)
+
+
+def discover() -> None:
+    """Import every tasks module (each app's, and each package's inside an
+    app), where jobs declare themselves."""
+    for app in apps.get_app_configs():
+        names = [app.name] + [
+            f"{app.name}.{module.name}"
+            for module in pkgutil.iter_modules([app.path])
+            if module.ispkg
+        ]
+        for name in names:
+            if importlib.util.find_spec(f"{name}.tasks") is not None:
+                importlib.import_module(f"{name}.tasks")
+
+
+def jobs() -> list[Job]:
+    discover()
+    return sorted(_jobs.values(), key=lambda job: job.name)
+
+
+def run_due(now: datetime | None = None, *, dry_run: bool = False) -> list[tuple[Job, datetime]]:
+    """Queue each job whose latest slot has not run; return what was queued."""
+    now = now or timezone.now()
+    queued = []
+    for job in jobs():
+        slot = job.rule.latest(now)
+        if dry_run:
+            if not ScheduledRun.objects.filter(job=job.name, slot=slot).exists():
+                queued.append((job, slot))
+            continue
+        try:
+            with transaction.atomic():
+                run = ScheduledRun.objects.create(job=job.name, slot=slot, enqueued_at=now)
+        except IntegrityError:
+            continue  # This slot has run, or another scheduler has it.
+        result = job.task.enqueue()
+        ScheduledRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+        queued.append((job, slot))
+    if not dry_run:
+        ScheduledRun.objects.filter(slot__lt=now - KEEP_RUNS).delete()
+    return queued
+
+
+def last_runs() -> dict[str, ScheduledRun]:
+    """The latest run of each job, by name."""
+    latest = {}
+    for job in jobs():
+        latest[job.name] = ScheduledRun.objects.filter(job=job.name).order_by("-slot").first()
+    return latest
