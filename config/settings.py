@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "treebeard",
     "allauth",
     "allauth.account",
+    # Two-step sign-in (an authenticator app, and recovery codes): offered
+    # to everyone, required of staff (initiatives.permissions.needs_second_factor).
+    "allauth.mfa",
     "accounts",
     # The database task queue's table (always installed, so that switching
     # the backend needs no migration).
@@ -176,6 +179,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# The site's own wording, and its emails rendered in the request with
+# SITE_NAME and SITE_URL, then queued like every other (accounts/adapter.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Second factors: an authenticator app (TOTP) and recovery codes; no
+# security keys (WebAuthn, which needs JavaScript).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
 # allauth's rate limits stay on, counted in the cache (Redis when REDIS_URL
 # is set; without it each worker process counts alone). Its defaults limit
 # sign-ups, password resets and confirmation emails; the sign-in limits are

@@ -6,11 +6,20 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from initiatives.opendata.sitemaps import SITEMAPS
+from initiatives.permissions import second_factor_required
 
 # Staff sign in to the admin through the site's own sign-in page, with its
 # rate limits and confirmed email addresses; the admin's own form would check
 # passwords unthrottled.
 admin.site.login = secure_admin_login(admin.site.login)
+# And staff open the admin's pages with a second factor set up, as they do
+# the moderation and curation pages (initiatives.permissions).
+# (Once: the tests reload this module.)
+if not hasattr(admin.site, "admin_view_without_second_factor"):
+    admin.site.admin_view_without_second_factor = admin.site.admin_view
+    admin.site.admin_view = lambda view, cacheable=False: second_factor_required(
+        admin.site.admin_view_without_second_factor(view, cacheable)
+    )
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -36,3 +45,8 @@ if settings.SERVE_MEDIA:
             {"document_root": settings.MEDIA_ROOT},
         )
     ]
+
+# The error pages, in the site's layout (config/errors.py); 404 is Django's own.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler500 = "config.errors.server_error"

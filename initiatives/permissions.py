@@ -2,8 +2,10 @@
 
 from functools import wraps
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 
 from communities.models import Membership
 from initiatives.moderation.states import EDITABLE_STATES
@@ -123,9 +125,47 @@ def can_import(user) -> bool:
     return can_moderate(user)
 
 
+def is_staff_member(user) -> bool:
+    """Moderators, curators and whoever may open the admin."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.is_superuser or can_moderate(user) or can_curate(user))
+    )
+
+
+def needs_second_factor(user) -> bool:
+    """Staff sign in with two factors: a member of staff without an
+    authenticator app set up opens no staff page until they set one up.
+    Everyone else may turn one on, and nobody asks them to."""
+    return (
+        is_staff_member(user)
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    )
+
+
+# Where the person was going, for the "go on" link once they have set it up.
+SECOND_FACTOR_NEXT = "second_factor_next"
+
+
+def second_factor_required(view):
+    """A view decorator for staff pages (the admin's among them): a member
+    of staff without a second factor is sent to set one up first."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if needs_second_factor(request.user):
+            request.session[SECOND_FACTOR_NEXT] = request.get_full_path()
+            return redirect("mfa_activate_totp")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def required(check):
     """A view decorator: anonymous visitors are sent to sign in; a signed-in
-    person for whom `check(user)` is false gets 403."""
+    person for whom `check(user)` is false gets 403; staff without a second
+    factor are sent to set one up."""
 
     def decorator(view):
         @wraps(view)
@@ -134,7 +174,7 @@ def required(check):
                 return redirect_to_login(request.get_full_path())
             if not check(request.user):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            return second_factor_required(view)(request, *args, **kwargs)
 
         return wrapped
 

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from tests.factories import make_initiative, make_place, make_theme
-from tests.submission_forms import staff_member
+from tests.submission_forms import staff_member, with_second_factor
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,9 @@ def resident(db):
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_superuser("staff@example.org", "a-long-password-1")
+    return with_second_factor(
+        get_user_model().objects.create_superuser("staff@example.org", "a-long-password-1")
+    )
 
 
 @pytest.fixture

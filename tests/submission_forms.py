@@ -4,6 +4,7 @@ import io
 import time
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from PIL import ExifTags, Image
@@ -71,11 +72,19 @@ def form_data(*, themes, place, seconds_ago=10, **overrides):
     return data
 
 
+def with_second_factor(user):
+    """Staff open their pages only with an authenticator app set up
+    (initiatives.permissions.needs_second_factor): one, set up as allauth does."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
 def staff_member(email, group):
-    """A member of staff with a confirmed address, in one of the role groups."""
+    """A member of staff with a confirmed address and a second factor, in
+    one of the role groups."""
 
     user = verified_user(email)
     user.is_staff = True
     user.save()
     user.groups.add(Group.objects.get(name=group))
-    return user
+    return with_second_factor(user)

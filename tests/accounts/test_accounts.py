@@ -21,7 +21,8 @@ def confirmation_link(message):
     return re.search(r"https?://[^/\s]+(/account/confirm-email/[^\s]+/)", message.body).group(1)
 
 
-def test_a_person_signs_up_confirms_their_email_and_is_signed_in(client):
+def test_a_person_signs_up_confirms_their_email_and_is_signed_in(committing_client):
+    client = committing_client
     response = sign_up(client)
     assert response.status_code == 302
     assert response.url == "/account/confirm-email/"
@@ -36,7 +37,8 @@ def test_a_person_signs_up_confirms_their_email_and_is_signed_in(client):
     assert client.get("/account/email/").status_code == 200
 
 
-def test_a_person_cannot_sign_in_before_confirming_their_email(client):
+def test_a_person_cannot_sign_in_before_confirming_their_email(committing_client):
+    client = committing_client
     sign_up(client)
     client.logout()
     response = client.post("/account/login/", {"login": "sam@example.org", "password": PASSWORD})
@@ -44,7 +46,8 @@ def test_a_person_cannot_sign_in_before_confirming_their_email(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_confirmed_person_signs_in_whatever_the_case_of_their_email(client):
+def test_a_confirmed_person_signs_in_whatever_the_case_of_their_email(committing_client):
+    client = committing_client
     sign_up(client)
     client.post(confirmation_link(mail.outbox[0]))
     client.logout()
@@ -65,7 +68,8 @@ def test_sign_up_errors_are_listed_at_the_top_and_beside_each_field(client):
     assert not get_user_model().objects.exists()
 
 
-def test_signing_up_with_an_email_in_use_reveals_nothing_and_tells_its_owner(client):
+def test_signing_up_with_an_email_in_use_reveals_nothing_and_tells_its_owner(committing_client):
+    client = committing_client
     # Whether an address has an account is private: the page says what it
     # says for a new one, and the owner hears of the attempt by email.
     get_user_model().objects.create_user("sam@example.org", PASSWORD)
@@ -76,7 +80,8 @@ def test_signing_up_with_an_email_in_use_reveals_nothing_and_tells_its_owner(cli
     assert "already" in mail.outbox[0].body
 
 
-def test_a_forgotten_password_can_be_reset_by_email(client):
+def test_a_forgotten_password_can_be_reset_by_email(committing_client):
+    client = committing_client
     get_user_model().objects.create_user("sam@example.org", PASSWORD)
     response = client.post("/account/password/reset/", {"email": "sam@example.org"})
     assert response.status_code == 302

@@ -19,7 +19,7 @@ from initiatives.moderation import decisions
 from initiatives.submissions.services import submission_submit
 from initiatives.submissions.similar import similar_initiatives
 from tests.factories import make_initiative, make_organisation, make_theme
-from tests.submission_forms import verified_user
+from tests.submission_forms import verified_user, with_second_factor
 
 State = Initiative.State
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def make_moderator(email="moderator@example.org", notify=True):
     user.notify_new_items = notify
     user.save()
     user.groups.add(Group.objects.get(name="Moderators"))
-    return user
+    return with_second_factor(user)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from initiatives.abuse import form_started_token
 from initiatives.models import Initiative, ModerationDecision, Report
 from initiatives.moderation import decisions, queue, reports
 from tests.factories import make_initiative
-from tests.submission_forms import verified_user
+from tests.submission_forms import verified_user, with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def other_moderator(db):
     user.is_staff = True
     user.save()
     user.groups.add(Group.objects.get(name="Moderators"))
-    return user
+    return with_second_factor(user)
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from initiatives.models import (
 from initiatives.opendata import openreferral
 from initiatives.submissions.entries import live_entry_data
 from tests.factories import make_initiative, make_organisation, make_place, make_theme
-from tests.submission_forms import staff_member, verified_user
+from tests.submission_forms import staff_member, verified_user, with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,9 @@ def _build_world():
     User = get_user_model()
     unverified = User.objects.create_user(EMAILS[UNVERIFIED], PASSWORD)
     EmailAddress.objects.create(user=unverified, email=unverified.email, primary=True)
-    superuser = User.objects.create_superuser(EMAILS[SUPERUSER], PASSWORD)
+    # Staff have a second factor (staff_member gives them one), or their pages
+    # would send them to set one up.
+    superuser = with_second_factor(User.objects.create_superuser(EMAILS[SUPERUSER], PASSWORD))
     # createsuperuser's address comes confirmed (accounts.models.UserManager).
     users = {
         UNVERIFIED: unverified,
@@ -492,7 +494,32 @@ def _accounts():
         "account_reset_password_from_key_done": public(),
         "account_reset_password_from_key": public(200, 200, args=lambda w: ("1", "no-such-key")),
         "account_reset_password_done": public(),
+        **_two_factor(),
     }
+
+
+def _two_factor():
+    """allauth.mfa's pages: each person's own second factor. Adding or
+    changing one asks for the password again first (302 to reauthenticate)."""
+    return {
+        "mfa_index": signed_in(),
+        "mfa_authenticate": [Case(each(302), each(302))],
+        # Asking for a code again: for those who have an authenticator (the
+        # staff); the others are sent to give their password instead.
+        "mfa_reauthenticate": [Case(with_app(302, 200), with_app(302, 200))],
+        "mfa_activate_totp": signed_in(302, 302),
+        # Only an authenticator one has can be turned off.
+        "mfa_deactivate_totp": [Case(with_app(404, 302), with_app(404, 302))],
+        "mfa_view_recovery_codes": signed_in(404),
+        "mfa_generate_recovery_codes": signed_in(302, 302),
+        "mfa_download_recovery_codes": signed_in(404, 404),
+    }
+
+
+def with_app(others, staff):
+    """The answer for staff, who have an authenticator app, and for the
+    others signed in, who have none; visitors are sent to sign in."""
+    return each(others, anonymous=LOGIN, moderator=staff, curator=staff, superuser=staff)
 
 
 # The admin: who may do what with each model. Read-only admins refuse even
@@ -512,6 +539,7 @@ ADMIN_RIGHTS = {
     "initiatives.proposedorganisation": {MODERATOR: "view", SUPERUSER: "view delete"},
     "initiatives.moderationdecision": {SUPERUSER: "view delete"},
     "initiatives.alert": {SUPERUSER: "view delete"},
+    "mfa.authenticator": {SUPERUSER: ALL},
 }
 # The object each model's admin pages are asked about.
 ADMIN_OBJECTS = {
@@ -528,6 +556,7 @@ ADMIN_OBJECTS = {
     "initiatives.proposedorganisation": "proposed_organisation",
     "initiatives.moderationdecision": "decision",
     "initiatives.alert": "alert",
+    "mfa.authenticator": lambda w: w.users[MODERATOR].authenticator_set.get(),
 }
 # Memberships are decided with the list's actions: every field is read-only.
 ALL_READ_ONLY = {"communities.membership"}

@@ -12,7 +12,7 @@ from initiatives import abuse
 from initiatives.models import Initiative, Report
 from initiatives.moderation import decisions, reports
 from initiatives.moderation.forms import ReportDecisionForm, ReportForm
-from initiatives.permissions import moderator_required
+from initiatives.permissions import admin_may, moderator_required
 from initiatives.validation import add_errors
 
 REPORTS_PER_IP_PER_HOUR = 5
@@ -120,7 +120,10 @@ def report_item(request, pk):
         {
             "report": report,
             "initiative": initiative,
-            "admin_url": reverse("admin:initiatives_initiative_change", args=[initiative.pk]),
+            # Offered only to those the admin lets change it.
+            "admin_url": reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+            if admin_may(request.user, "change", Initiative)
+            else None,
             "form": form,
             "errors": _error_list(form, "decision-form") if form else [],
             "other_reports": initiative.reports.exclude(pk=report.pk).order_by("-created_at")[:20],
