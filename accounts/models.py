@@ -65,6 +65,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("For moderators: an email when something new waits in the queue."),
     )
+    # The other kinds of email a person may turn off (accounts/notifications.py
+    # names each kind and who is offered it). Fields rather than a table of
+    # choices: few kinds, read with the user at no extra query.
+    notify_resubmissions = models.BooleanField(
+        _("email me when a submission comes back after changes"), default=True
+    )
+    notify_membership_requests = models.BooleanField(
+        _("email me about requests to act for an organisation"), default=True
+    )
+    notify_submission_updates = models.BooleanField(_("email me about what I submit"), default=True)
+    notify_membership_updates = models.BooleanField(
+        _("email me the outcome of my organisation requests"), default=True
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()

@@ -2,7 +2,8 @@
 
 from django.db import transaction
 
-from accounts.models import UndeliverableAddress
+from accounts.models import UndeliverableAddress, User
+from accounts.notifications import KINDS
 
 
 def _normalised(address: str) -> str:
@@ -31,3 +32,13 @@ def is_undeliverable(address: str) -> bool:
 def clear_undeliverable(address: str) -> None:
     """The person changed or confirmed their address: mail may go again."""
     UndeliverableAddress.objects.filter(email=_normalised(address)).delete()
+
+
+def notifications_choose(user, wanted: dict[str, bool]) -> None:
+    """Save which kinds of email `user` wants, from kind name to yes or no;
+    kinds not named stay as they were."""
+    fields = {KINDS[name].field: bool(on) for name, on in wanted.items() if name in KINDS}
+    if fields:
+        User.objects.filter(pk=user.pk).update(**fields)
+        for field, value in fields.items():
+            setattr(user, field, value)

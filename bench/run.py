@@ -48,6 +48,8 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "bench",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # Required in production; the server's own port is added where it starts.
+    "SITE_URL": "http://127.0.0.1",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_COOKIES": "false",
     "API_RATE": "1000000/minute",
@@ -290,7 +292,7 @@ def throughput(url, redis_url, paths, *, workers):
         port = free_port()
         command = [gunicorn, "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
         command += ["--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
-        env = site_env(url, REDIS_URL=redis_url, **extra)
+        env = site_env(url, REDIS_URL=redis_url, SITE_URL=f"http://127.0.0.1:{port}", **extra)
         # A session of its own, so that stopping it stops its workers and nothing else.
         process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
         try:

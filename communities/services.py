@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from communities.models import Membership, Organisation, Place
 from communities.slugs import unique_slug
-from communities.tasks import send_membership_decided
+from communities.tasks import send_membership_decided, send_membership_requested
 
 
 @transaction.atomic
@@ -73,6 +73,7 @@ def membership_request(*, user, organisation, job_title="", message="") -> Membe
     )
     membership.full_clean()
     membership.save()
+    transaction.on_commit(lambda: send_membership_requested.enqueue(membership.pk))
     return membership
 
 

@@ -37,8 +37,10 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = env.str("SITE_NAME", default="Community Power Map")
-# The address of the site, for links in emails sent outside a request.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The address the site is served on, for every link in an email. No default
+# in production: a system check (accounts/checks.py) stops start-up without
+# it, rather than emails linking to 127.0.0.1. make run sets it from HOST and PORT.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -30,6 +30,7 @@ urlpatterns = [
         name="sitemap",
     ),
     path("api/", include("initiatives.opendata.api.urls")),
+    path("", include("accounts.urls")),
     path("", include("communities.urls")),
     path("", include("initiatives.urls")),
     path("account/", include("allauth.urls")),

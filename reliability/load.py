@@ -229,6 +229,8 @@ def site_env(database_url: str, folder: Path, secret_key: str) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": secret_key,
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Required in production; Gunicorn.start gives it the server's port.
+        "SITE_URL": "http://127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_COOKIES": "false",
         # Every client comes from 127.0.0.1: limits per address would count
@@ -331,7 +333,7 @@ class Gunicorn:
             self.process = subprocess.Popen(  # noqa: S603 (this Python, our own arguments)
                 command,
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, "SITE_URL": f"http://127.0.0.1:{self.port}"},
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -5,6 +5,7 @@ Tasks; the immediate backend runs them at once unless TASKS names another)."""
 from django.tasks import task
 from django.urls import reverse
 
+from accounts import notifications
 from accounts.emails import send_templated
 from initiatives.models import ModerationDecision
 
@@ -18,7 +19,9 @@ def send_decision(decision_id: int) -> None:
         .first()
     )
     # Decisions on items of no initiative have no submitter to tell here.
-    if decision is None or decision.initiative is None or decision.initiative.submitted_by is None:
+    if decision is None or decision.initiative is None:
+        return
+    if not notifications.wants(decision.initiative.submitted_by, notifications.SUBMISSION_UPDATES):
         return
     send_templated(
         "decision",

@@ -1,4 +1,4 @@
-"""A person's own data: download it, or delete the account."""
+"""The privacy notice, and a person's own data: download it, or delete the account."""
 
 import json
 
@@ -14,6 +14,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from initiatives.privacy import services as privacy_services
 from initiatives.privacy.forms import DeleteAccountForm
+from initiatives.privacy.retention import RETENTION, period
+
+
+@require_safe
+def notice(request):
+    """The privacy notice, read from the retention table the nightly job
+    enforces."""
+    rows = [{"kept": kept, "period": period(kept)} for kept in RETENTION]
+    return render(request, "privacy/notice.html", {"rows": rows})
 
 
 @login_required

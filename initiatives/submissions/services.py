@@ -196,6 +196,8 @@ def submission_update(
         initiative_locate(live, entry["primary_place"])
         if live.moderation_state == Initiative.State.CHANGES_REQUESTED:
             states.move(live, Initiative.State.PENDING)
+            # Back in the queue: moderators hear of it, as of a new item.
+            transaction.on_commit(lambda: send_new_item_notice.enqueue("resubmission", live.pk))
         live.full_clean()
         live.save()
         initiative_set_places(live, _with_new_primary(live, entry["primary_place"]))
@@ -249,12 +251,14 @@ def revision_propose(
         revision = initiative.revisions.filter(state__in=OPEN_REVISION_STATES).first()
         if revision is None:
             revision = InitiativeRevision(initiative=initiative, proposed_by=user)
+        resubmitted = revision.state == InitiativeRevision.State.CHANGES_REQUESTED
         revision.data = data
         revision.state = InitiativeRevision.State.PENDING
         revision.save()
         _add_photos("revision", revision, photo_rows, written, RevisionImage)
         # The name to credit is part of the edit: it changes on approval.
-        transaction.on_commit(lambda: send_new_item_notice.enqueue("edit", revision.pk))
+        kind = "resubmitted_edit" if resubmitted else "edit"
+        transaction.on_commit(lambda: send_new_item_notice.enqueue(kind, revision.pk))
         return revision
 
     return _with_files_cleaned_up(write)

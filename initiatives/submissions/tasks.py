@@ -5,12 +5,12 @@ transaction has committed.
 The notice to moderators lives here rather than in moderation/ so that
 submitting depends on nothing of moderation but its state machine."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
 
+from accounts import notifications
 from accounts.emails import send_templated
+from accounts.roles import moderators
 from initiatives.catalogue.photos import remove_kept
 from initiatives.models import Initiative, InitiativeRevision, Report
 from initiatives.ops.schedule import daily, scheduled
@@ -19,7 +19,9 @@ from initiatives.ops.schedule import daily, scheduled
 @task
 def send_submission_received(initiative_id: int) -> None:
     initiative = Initiative.objects.select_related("submitted_by").filter(pk=initiative_id).first()
-    if initiative is None or initiative.submitted_by is None:
+    if initiative is None or not notifications.wants(
+        initiative.submitted_by, notifications.SUBMISSION_UPDATES
+    ):
         return
     send_templated(
         "submission_received",
@@ -31,29 +33,31 @@ def send_submission_received(initiative_id: int) -> None:
     )
 
 
-def moderators_to_notify():
-    """Moderators who asked to hear of new items (the default)."""
-    permission = Q(groups__permissions__codename="moderate_initiative") | Q(
-        user_permissions__codename="moderate_initiative"
-    )
-    return (
-        get_user_model()
-        .objects.filter(permission, is_active=True, notify_new_items=True)
-        .distinct()
-        .order_by("pk")
-    )
+# What comes back to the queue after a moderator asked for changes: its own
+# kind of email, which moderators may want when they want no other.
+RESUBMITTED = {"resubmission": "submission", "resubmitted_edit": "edit"}
+
+
+def moderators_to_notify(kind: str = "submission"):
+    """Moderators who asked to hear of this kind of item (the default)."""
+    wanted = notifications.RESUBMISSIONS if kind in RESUBMITTED else notifications.NEW_ITEMS
+    return [
+        m for m in notifications.opted_in(moderators(), wanted) if notifications.wants(m, wanted)
+    ]
 
 
 @task
 def send_new_item_notice(kind: str, item_id: int) -> None:
-    """Tell moderators that something new waits in the queue."""
-    if kind == "submission":
+    """Tell moderators that something new (or resubmitted after changes)
+    waits in the queue."""
+    item_kind = RESUBMITTED.get(kind, kind)
+    if item_kind == "submission":
         item = Initiative.objects.filter(pk=item_id).first()
         initiative, path = (
             item,
             item and reverse("initiatives:moderation-initiative", args=[item_id]),
         )
-    elif kind == "edit":
+    elif item_kind == "edit":
         item = InitiativeRevision.objects.select_related("initiative").filter(pk=item_id).first()
         initiative = item and item.initiative
         path = item and reverse("initiatives:moderation-revision", args=[item_id])
@@ -63,7 +67,7 @@ def send_new_item_notice(kind: str, item_id: int) -> None:
         path = item and reverse("initiatives:moderation-report", args=[item_id])
     if item is None:
         return
-    for moderator in moderators_to_notify():
+    for moderator in moderators_to_notify(kind):
         send_templated(
             "new_item",
             [moderator.email],
@@ -71,7 +75,7 @@ def send_new_item_notice(kind: str, item_id: int) -> None:
                 "kind": kind,
                 "initiative": initiative,
                 "item_path": path,
-                "settings_path": reverse("initiatives:moderation-notifications"),
+                "settings_path": reverse("accounts:notifications"),
             },
         )
 

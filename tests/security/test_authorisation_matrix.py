@@ -353,6 +353,7 @@ def _public_pages():
         "initiatives:map": public(),
         "initiatives:geojson": public(),
         "initiatives:accessibility": public(),
+        "initiatives:privacy": public(),
         "initiatives:open-data": public(),
         "initiatives:embed-map": public(),
         "initiatives:collection-index": public(),
@@ -439,6 +440,8 @@ def _residents_pages():
         "initiatives:my-submissions": signed_in(),
         "initiatives:account-data": signed_in(),
         "initiatives:account-delete": signed_in(200, 400),
+        # An empty choice (every box unticked) is a valid one: saved, redirect.
+        "accounts:notifications": signed_in(200, 302),
         "communities:memberships": signed_in(200, 400),
     }
 

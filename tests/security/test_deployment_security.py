@@ -43,6 +43,8 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "map.example.org",
+    # Required in production (accounts/checks.py): links in emails use it.
+    "SITE_URL": "https://map.example.org",
     "EMAIL_URL": "smtp+tls://mailer:password@smtp.example.org:587",
 }
 
