@@ -10,12 +10,12 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import notifications
-from accounts.models import OutgoingEmail
+from accounts.models import OutgoingEmail, UndeliverableAddress
 from accounts.services import is_undeliverable, mark_undeliverable
 from communities.services import membership_request
 from communities.tasks import send_membership_requested
 from initiatives.models import Initiative
-from initiatives.submissions.tasks import send_new_item_notice
+from initiatives.submissions.tasks import send_new_item_notice, send_submission_received
 from tests.factories import make_initiative, make_organisation
 from tests.submission_forms import form_data, verified_user
 
@@ -147,8 +147,6 @@ def test_a_person_turns_a_kind_off_and_on_again(client, resident):
 
 
 def test_a_submitter_who_turned_updates_off_gets_no_receipt(england, theme, resident):
-    from initiatives.submissions.tasks import send_submission_received  # noqa: PLC0415
-
     resident.notify_submission_updates = False
     resident.save()
     initiative = make_initiative(
@@ -185,8 +183,6 @@ def test_confirming_the_address_again_lets_mail_go_to_it():
 
 def test_marking_an_address_twice_keeps_the_first_date():
     mark_undeliverable("twice@example.org")
-    from accounts.models import UndeliverableAddress  # noqa: PLC0415
-
     first = UndeliverableAddress.objects.get().marked_at
     mark_undeliverable("twice@example.org")
     assert UndeliverableAddress.objects.get().marked_at == first

@@ -8,11 +8,13 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import OutgoingEmail, UndeliverableAddress
 from initiatives.models import Alert, Report
+from initiatives.ops import schedule
 from initiatives.privacy import services
 from initiatives.privacy.retention import BY_LABEL, RETENTION, period
 from tests.factories import make_initiative
@@ -154,3 +156,17 @@ def test_the_privacy_page_says_each_period_the_job_enforces(client):
         assert text in page, kept.label
     assert "90 days after the report is decided" in page
     assert 'href="/privacy/"' in client.get("/").content.decode()
+
+
+def test_the_job_is_scheduled_each_night():
+    schedule.discover()
+    assert "retention" in {job.name for job in schedule.jobs()}
+
+
+def test_the_command_runs_the_job_and_a_dry_run_deletes_nothing(theme):
+    Alert.objects.create(theme=theme, email="old@example.org")
+    Alert.objects.update(created_at=timezone.now() - timedelta(days=40))
+    call_command("apply_retention", "--dry-run")
+    assert Alert.objects.count() == 1
+    call_command("apply_retention")
+    assert Alert.objects.count() == 0
