@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Max
 from django.urls import reverse
 
+from accounts.services import mark_undeliverable
 from communities.models import Membership
 from communities.services import membership_decide, membership_request
 from initiatives.alerts.services import alert_confirm, alert_request
@@ -99,6 +100,7 @@ def world(places, theme, resident, moderator, curator):
     collection_save(user=curator, title="Power to the people", initiatives=[farm])
     alert_confirm(alert_request(email="follower@example.org", place=places["bristol"]).token)
     alert_request(email="follower@example.org", theme=theme)
+    mark_undeliverable("bounced@example.org", reason="550 No such user")
     resident.user_permissions.add(Permission.objects.get(codename="view_report"))
     EmailConfirmation.create(
         EmailAddress.objects.create(user=resident, email=resident.email, primary=True)
