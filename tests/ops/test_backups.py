@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Max
 from django.urls import reverse
 
+from accounts.models import OutgoingEmail
 from accounts.services import mark_undeliverable
 from communities.models import Membership
 from communities.services import membership_decide, membership_request
@@ -45,6 +46,7 @@ from initiatives.models import (
 from initiatives.moderation import decisions
 from initiatives.moderation.reports import report_create
 from initiatives.ops import backup
+from initiatives.ops.models import ScheduledRun
 from tests.factories import make_initiative, make_organisation, make_theme
 from tests.submission_forms import jpeg_bytes
 
@@ -101,6 +103,11 @@ def world(places, theme, resident, moderator, curator):
     alert_confirm(alert_request(email="follower@example.org", place=places["bristol"]).token)
     alert_request(email="follower@example.org", theme=theme)
     mark_undeliverable("bounced@example.org", reason="550 No such user")
+    # An email still waiting for the mail server, and a job's last run.
+    OutgoingEmail.objects.create(
+        to=["follower@example.org"], subject="New in Bristol", body="...", attempts=2
+    )
+    ScheduledRun.objects.create(job="alert-digests", slot=farm.created_at, task_id="t-1")
     resident.user_permissions.add(Permission.objects.get(codename="view_report"))
     EmailConfirmation.create(
         EmailAddress.objects.create(user=resident, email=resident.email, primary=True)
