@@ -8,6 +8,9 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the site's emails point here; a site served on 0.0.0.0 (every
+# address) is named by 127.0.0.1, or by SITE_URL=... given on the line.
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # Tests run in parallel on every core; the browser tests on their own after.
 JOBS ?= auto
 # Debian's Chromium runs the browser tests (a test tool's own browser
@@ -27,7 +30,8 @@ endef
 .PHONY: help install run test test-unit test-browser lint format check-migrations superuser demo bench load clean
 
 help:
-	@echo "make run          serve the site with the demo data on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set)"
+	@echo "make run          serve the site with the demo data on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL is set),"
+	@echo "                  with the task worker and the scheduler; Ctrl-C stops all three"
 	@echo "make test         run the whole test suite (SQLite unless DATABASE_URL is set);"
 	@echo "                  the browser tests are part of it where Chromium is installed"
 	@echo "make test-browser run only the browser tests (Chromium, axe-core, Lighthouse)"
@@ -51,10 +55,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The web server, the task worker and the scheduler (Procfile), stopped
+# together by Ctrl-C. honcho's own PORT is not ours: RUN_ADDRESS carries it.
 run: install
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py load_demo_data
-	DEBUG=$${DEBUG:-true} $(VPY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} SITE_URL=$(SITE_URL) RUN_ADDRESS=$(HOST):$(PORT) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+	  $(VENV)/bin/honcho start --env /dev/null
 
 demo: install
 	DEBUG=$${DEBUG:-true} $(VPY) manage.py migrate --no-input

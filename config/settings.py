@@ -366,6 +366,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Django's own loggers write once, through the root's handler (its
+    # default console handler would print each line twice under DEBUG).
+    "loggers": {"django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO")}},
 }
 
 # Beyond one machine: several web servers behind a load balancer share
@@ -452,5 +455,5 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
 if TASKS_BACKEND == RQ_TASKS_BACKEND:
     if not REDIS_URL:
         raise ImproperlyConfigured("The Redis Queue backend needs REDIS_URL.")
-    INSTALLED_APPS.append("django_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from tests.factories import make_initiative, make_place, make_theme
+from tests.local_services import redis_answers
 from tests.submission_forms import staff_member, with_second_factor
 
 
@@ -98,13 +99,20 @@ def curator(db):
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` are about what only PostgreSQL does (row
     locks, say): they run against PostgreSQL, as CI runs the suite, and are
-    left out, not skipped, on SQLite."""
+    left out, not skipped, on SQLite. Tests marked `redis` need a Redis
+    server (CI has one) and are left out where none answers."""
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    missing = set()
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        missing.add("postgres")
+    if any(item.get_closest_marker("redis") for item in items) and not redis_answers():
+        missing.add("redis")
+    if not missing:
         return
     kept, left_out = [], []
     for item in items:
-        (left_out if item.get_closest_marker("postgres") else kept).append(item)
+        wanted = any(item.get_closest_marker(name) for name in missing)
+        (left_out if wanted else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

@@ -22,6 +22,7 @@ from config.routers import (
     replica_reads,
 )
 from initiatives.models import Initiative
+from tests.local_services import REDIS_TEST_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = ["replica_1", "replica_2"]
@@ -366,3 +367,51 @@ def test_tasks_go_to_the_backend_named():
 
 def test_tasks_go_to_the_database_queue_by_default():
     assert django_with({}, "type(task_backends['default']).__name__") == "DatabaseBackend"
+
+
+def test_redis_queue_needs_redis_and_brings_its_apps():
+    rq = {"TASKS_BACKEND": "django_tasks_rq.RQBackend"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", **rq, "REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "The Redis Queue backend needs REDIS_URL." in result.stderr
+    apps, queues = settings_with(
+        {**rq, "REDIS_URL": "redis://queue.example.org:6379/2"},
+        "[a for a in s.INSTALLED_APPS if 'rq' in a], s.RQ_QUEUES",
+    )
+    assert apps == ["django_rq", "django_tasks_rq"]
+    assert queues["default"]["URL"] == "redis://queue.example.org:6379/2"
+
+
+@pytest.mark.redis
+def test_a_task_goes_round_redis_queue_and_its_worker():
+    """Enqueued by one process, worked by `rqworker` as docs/scaling.md runs
+    it, and its result read back by a third."""
+    env = {"TASKS_BACKEND": "django_tasks_rq.RQBackend", "REDIS_URL": REDIS_TEST_URL}
+    queued = django_with(
+        env,
+        "__import__('redis').Redis.from_url(settings.REDIS_URL).flushdb() and "
+        "__import__('accounts.tasks', fromlist=['x']).retry_due_emails.enqueue().id",
+    )
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "rqworker", "--burst", "--job-class", "django_tasks_rq.Job"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert worker.returncode == 0, worker.stderr
+    status, value = django_with(
+        env,
+        "(lambda r: (r.status.name, r.return_value))("
+        f"__import__('accounts.tasks', fromlist=['x']).retry_due_emails.get_result({queued!r}))",
+    )
+    assert (status, value) == ("SUCCESSFUL", 0)
