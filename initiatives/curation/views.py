@@ -46,8 +46,15 @@ def collection_index(request):
 @require_safe
 def collection_detail(request, slug):
     collection = get_object_or_404(Collection, slug=slug)
-    if not public.is_public_collection(collection) and not permissions.can_curate(request.user):
+    if public.is_public_collection(collection):
+        return collection_page(request, collection)
+    if not permissions.can_curate(request.user):
         raise Http404
+    # A collection not yet public is a staff page: two factors first.
+    return permissions.second_factor_required(collection_page)(request, collection)
+
+
+def collection_page(request, collection):
     return render(
         request,
         "curation/collection_detail.html",

@@ -2,12 +2,16 @@
 initiatives featured on the home page. Nobody else reaches their pages."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from communities.models import Organisation, Place
 from initiatives.curation import services as curation
 from initiatives.models import Collection, CollectionItem, Initiative
 from tests.factories import make_initiative, make_organisation
+from tests.submission_forms import with_second_factor
 
 State = Initiative.State
 pytestmark = pytest.mark.django_db
@@ -374,3 +378,20 @@ def test_the_error_summary_follows_the_order_of_the_form(client, curator, collec
     summary = page[start : page.index("</ul>", start)]
     assert summary.index("#id_title") < summary.index(f"#id_position_{solar.pk}")
     assert summary.index(f"#id_position_{solar.pk}") < summary.index("#id_add")
+
+
+def test_a_collection_not_yet_public_is_a_staff_page_with_two_factors(client, solar):
+    hidden = curation.collection_save(title="Not ready yet", is_public=False, initiatives=[solar])
+    url = f"/collections/{hidden.slug}/"
+    # The public, and a resident: nothing there.
+    assert client.get(url).status_code == 404
+    # A curator who has not set up an authenticator app sets one up first.
+    curator = get_user_model().objects.create_user("new-curator@example.org", "a-long-password-1")
+    curator.groups.add(Group.objects.get(name="Curators"))
+    client.force_login(curator)
+    response = client.get(url)
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    # With one, the collection shows.
+    with_second_factor(curator)
+    response = client.get(url)
+    assert response.status_code == 200 and "Not ready yet" in response.text
