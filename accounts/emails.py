@@ -41,15 +41,20 @@ def send_rendered(
     kind: str = "",
 ) -> OutgoingEmail:
     """Queue an email already rendered (allauth's adapter renders its own)."""
+    # Header values may be str subclasses that fold themselves (the alerts'
+    # List-Unsubscribe); the row keeps their text.
+    headers = {key: str(value) for key, value in (headers or {}).items()}
+    if any("\r" in text or "\n" in text for text in [*headers, *headers.values()]):
+        # Refused here, in the caller: kept, it could never be sent, and its
+        # task would fail at every sweep.
+        raise ValueError("A header cannot contain a line break.")
     email = OutgoingEmail.objects.create(
         to=list(to),
         # One line: a subject template's line breaks would end the header.
         subject=" ".join(subject.split()),
         body=body,
         html=html,
-        # Header values may be str subclasses that fold themselves (the
-        # alerts' List-Unsubscribe); the row keeps their text.
-        headers={key: str(value) for key, value in (headers or {}).items()},
+        headers=headers,
         kind=kind[:60],
     )
     transaction.on_commit(partial(enqueue_delivery, email.pk))

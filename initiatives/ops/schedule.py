@@ -14,6 +14,7 @@ stopped catches up with the latest slot it missed, once, not every one."""
 
 import importlib
 import importlib.util
+import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from django.tasks import Task
 from django.utils import timezone
 
 from initiatives.ops.models import ScheduledRun
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "FR",
@@ -69,6 +72,11 @@ class Rule:
         start = (local - self.lookback).replace(hour=0, minute=0, second=0, microsecond=0)
         rule = rrule.rrule(self.frequency, dtstart=start, **dict(self.options))
         slot = rule.before(local, inc=True)
+        if self.frequency == rrule.MINUTELY:
+            # When the clocks go back, an hour's times come round again: for
+            # a job every few minutes they are new slots (a daily or weekly
+            # job's time is not, and it runs once).
+            slot = slot.replace(fold=local.fold)
         return timezone.make_aware(slot)
 
     def __str__(self):
@@ -174,7 +182,14 @@ def run_due(now: datetime | None = None, *, dry_run: bool = False) -> list[tuple
                 run = ScheduledRun.objects.create(job=job.name, slot=slot, enqueued_at=now)
         except IntegrityError:
             continue  # This slot has run, or another scheduler has it.
-        result = job.task.enqueue()
+        try:
+            result = job.task.enqueue()
+        except Exception:
+            # The queue is away: the slot stays due, for the next minute,
+            # and the other jobs are still queued.
+            logger.exception("%s not queued for %s; tried again next minute.", job.name, slot)
+            ScheduledRun.objects.filter(pk=run.pk).delete()
+            continue
         ScheduledRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
         queued.append((job, slot))
     if not dry_run:
