@@ -114,6 +114,12 @@ def deliver_email(email_id: int) -> str:
             return _retry(email, now, error)
         except (smtplib.SMTPException, OSError) as error:
             return _retry(email, now, error)
+        except Exception as error:
+            # Anything else (a mail backend's own error): kept and retried
+            # like the rest, so that after a day it is failed and shown to
+            # staff, never tried at every sweep for ever.
+            logger.exception("Email %s: unexpected error from the mail backend", email.pk)
+            return _retry(email, now, error)
         email.sent_at = now
         email.last_error = ""
         email.save(update_fields=["attempts", "sent_at", "last_error"])

@@ -1,7 +1,7 @@
 """Load with nothing lost: under steady traffic, with PostgreSQL restarted once
 in the middle, every request either works or, while the database is away,
 answers 503; and every submission the site accepted reaches the moderation
-queue.
+queue, with its email to the submitter queued and sent by the task worker.
 
 It starts a PostgreSQL of its own (initdb into a temporary folder, a free
 port on 127.0.0.1), migrates a database there, loads the demo data and serves
@@ -14,7 +14,7 @@ through, PostgreSQL is restarted (pg_ctl restart -m fast).
 It prints its counts, then exits 1 if any request failed (a 5xx, or no
 answer at all) outside the outage window, if a 5xx was anything but a 503
 with Retry-After, or if any submission the site accepted is not in the
-moderation queue. Gunicorn, the PostgreSQL server and
+moderation queue or has no email in the outbox. Gunicorn, the PostgreSQL server and
 the temporary folder go at the end, on failure and on Ctrl-C too.
 
     python -m reliability.load [--quick] [--clients N] [--seconds S] [--submissions N]
@@ -243,7 +243,9 @@ def site_env(database_url: str, folder: Path, secret_key: str) -> dict:
         "DATABASE_REPLICA_URLS": "",
         "REDIS_URL": "",
         "PAGE_CACHE": "true",
-        "TASKS_BACKEND": "",
+        # The queue production uses: a table in the same database, so its
+        # emails are written in the submission's transaction.
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "MEDIA_STORAGE": "filesystem",
         "MEDIA_ROOT": str(folder / "media"),
         "STATIC_ROOT": str(folder / "static"),
@@ -306,11 +308,14 @@ print(json.dumps({
 # queue: the queue lists the initiatives waiting in the pending state.
 IN_QUEUE = """
 import json, sys
+from accounts.models import OutgoingEmail
 from initiatives.models import Initiative
 
 ids = json.loads(sys.stdin.read())
 pending = Initiative.objects.filter(moderation_state=Initiative.State.PENDING)
+received = OutgoingEmail.objects.filter(kind="submission_received")
 print(json.dumps({
+    "emails": received.filter(to__0__endswith="@load.example.org").count(),
     "in_queue": list(pending.filter(pk__in=ids["accepted"]).values_list("pk", flat=True)),
     "refused_in_queue": pending.filter(pk__in=ids["refused"]).count(),
     "queue": pending.filter(submitted_by__email__endswith="@load.example.org").count(),
@@ -837,6 +842,7 @@ def report(plan, records, outcomes, outage, started, queue):
         ["accepted but missing from the queue", len(missing)],
         ["refused but in the queue all the same", queue["refused_in_queue"]],
         ["in the queue from these residents", queue["queue"]],
+        ["'submission received' emails in the outbox", queue["emails"]],
     ]
     log(table(["submissions", "count"], rows))
     problems = []
@@ -848,6 +854,10 @@ def report(plan, records, outcomes, outage, started, queue):
         problems.append(f"{len(unexplained)} 5xx were not a 503 with Retry-After: {statuses}")
     if missing:
         problems.append(f"accepted submissions missing from the moderation queue: {missing}")
+    if queue["emails"] < len(accepted):
+        problems.append(
+            f"{len(accepted) - queue['emails']} accepted submissions have no email in the outbox"
+        )
     if not accepted:
         problems.append("no submission was accepted")
     log()
@@ -855,7 +865,10 @@ def report(plan, records, outcomes, outage, started, queue):
         for problem in problems:
             log(f"FAILED: {problem}")
     else:
-        log("PASSED: no failure outside the outage, and every accepted submission is queued.")
+        log(
+            "PASSED: no failure outside the outage, and every accepted submission is queued "
+            "with its email."
+        )
     return not problems
 
 
@@ -874,6 +887,10 @@ def check_queue(env, outcomes):
         "accepted": [o.accepted_pk for o in outcomes if o.accepted_pk is not None],
         "refused": [o.draft_pk for o in outcomes if o.accepted_pk is None and o.draft_pk],
     }
+    # The tasks queued during the run (the emails to residents and
+    # moderators, some written just before the outage): one worker takes
+    # them all, then the outbox is counted.
+    manage(env, "db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0")
     out = manage(env, "shell", "-c", IN_QUEUE, stdin=json.dumps(ids))
     return json.loads(out.strip().splitlines()[-1])
 

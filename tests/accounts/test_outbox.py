@@ -39,9 +39,10 @@ class MailServer(BaseEmailBackend):
     refused for every recipient raises, one refused for some goes to the
     others."""
 
-    def __init__(self, *, away=False, refusing=None, slow=None, **kwargs):
+    def __init__(self, *, away=False, refusing=None, slow=None, broken=False, **kwargs):
         super().__init__(**kwargs)
         self.away = away
+        self.broken = broken  # raises an error of no SMTP kind
         self.refusing = refusing or {}
         self.slow = slow  # an Event, set as sending starts
 
@@ -51,6 +52,8 @@ class MailServer(BaseEmailBackend):
             time.sleep(0.3)
         if self.away:
             raise ConnectionRefusedError(111, "Connection refused")
+        if self.broken:
+            raise RuntimeError("The mail service's library broke")
         for message in messages:
             refused = {
                 address: self.refusing[address]
@@ -376,3 +379,18 @@ def test_a_sign_up_with_the_mail_server_away_answers_and_its_email_waits(
     [message] = mailoutbox
     link = re.search(r"https?://[^/\s]+(/account/confirm-email/\S+/)", message.body).group(1)
     assert committing_client.post(link).status_code == 302
+
+
+def test_an_unexpected_error_from_the_mail_backend_is_retried_then_failed_not_looped(
+    settings, django_capture_on_commit_callbacks
+):
+    mail_server_is(settings, broken=True)
+    email = queue_email(django_capture_on_commit_callbacks)
+    assert email.attempts == 1 and email.sent_at is None and email.failed_at is None
+    assert "RuntimeError: The mail service's library broke" in email.last_error
+    assert email.next_attempt_at > timezone.now()
+    # A day of the same: failed, with its error, for staff to see.
+    time_passes(days=1, minutes=1)
+    deliver_email.enqueue(email.pk)
+    email.refresh_from_db()
+    assert email.failed_at is not None and email.attempts == 2
