@@ -10,6 +10,7 @@ from initiatives.browse import urls as browse
 from initiatives.curation import urls as curation
 from initiatives.moderation import urls as moderation
 from initiatives.opendata import urls as opendata
+from initiatives.ops import urls as ops
 from initiatives.privacy import urls as privacy
 from initiatives.submissions import urls as submissions
 
@@ -20,6 +21,7 @@ urlpatterns = [
     *submissions.urlpatterns,
     *browse.urlpatterns,
     *moderation.urlpatterns,
+    *ops.urlpatterns,
     *curation.urlpatterns,
     *alerts.urlpatterns,
     *privacy.urlpatterns,

@@ -24,8 +24,13 @@ from dateutil import rrule
 from dateutil.rrule import FR, MO, SA, SU, TH, TU, WE
 from django.apps import apps
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.tasks import Task
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from initiatives.ops.models import ScheduledRun
 
@@ -50,8 +55,17 @@ __all__ = [
     "weekly",
 ]
 
-weekday_names = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"]
-weekday_names.append("Sundays")
+# The rules' descriptions are shown to staff (the background work page):
+# translated when shown, so built lazily.
+weekday_names = [
+    _("Mondays"),
+    _("Tuesdays"),
+    _("Wednesdays"),
+    _("Thursdays"),
+    _("Fridays"),
+    _("Saturdays"),
+    _("Sundays"),
+]
 # Runs are kept this long (the background work page shows the latest).
 KEEP_RUNS = timedelta(days=30)
 
@@ -64,14 +78,17 @@ class Rule:
     frequency: int
     options: tuple[tuple[str, object], ...]
     lookback: timedelta
-    description: str
+    description: str | Promise
+
+    def _slots(self, now: datetime) -> tuple[rrule.rrule, datetime]:
+        local = timezone.localtime(now).replace(tzinfo=None)
+        start = (local - self.lookback).replace(hour=0, minute=0, second=0, microsecond=0)
+        return rrule.rrule(self.frequency, dtstart=start, **dict(self.options)), local
 
     def latest(self, now: datetime) -> datetime:
         """The latest slot at or before `now`."""
-        local = timezone.localtime(now).replace(tzinfo=None)
-        start = (local - self.lookback).replace(hour=0, minute=0, second=0, microsecond=0)
-        rule = rrule.rrule(self.frequency, dtstart=start, **dict(self.options))
-        slot = rule.before(local, inc=True)
+        slots, local = self._slots(now)
+        slot = slots.before(local, inc=True)
         if self.frequency == rrule.MINUTELY:
             # When the clocks go back, an hour's times come round again: for
             # a job every few minutes they are new slots (a daily or weekly
@@ -79,8 +96,13 @@ class Rule:
             slot = slot.replace(fold=local.fold)
         return timezone.make_aware(slot)
 
+    def next(self, now: datetime) -> datetime:
+        """The first slot after `now`."""
+        slots, local = self._slots(now)
+        return timezone.make_aware(slots.after(local))
+
     def __str__(self):
-        return self.description
+        return str(self.description)
 
 
 def every(*, minutes: int) -> Rule:
@@ -91,7 +113,7 @@ def every(*, minutes: int) -> Rule:
         rrule.MINUTELY,
         (("interval", minutes), ("bysecond", 0)),
         timedelta(days=1),
-        f"every {minutes} minute{'s' if minutes != 1 else ''}",
+        format_lazy(ngettext_lazy("every minute", "every {n} minutes", minutes), n=minutes),
     )
 
 
@@ -100,7 +122,7 @@ def daily(*, hour: int, minute: int = 0) -> Rule:
         rrule.DAILY,
         (("byhour", hour), ("byminute", minute), ("bysecond", 0)),
         timedelta(days=2),
-        f"daily at {hour:02}:{minute:02}",
+        format_lazy(_("daily at {time}"), time=f"{hour:02}:{minute:02}"),
     )
 
 
@@ -109,19 +131,12 @@ def weekly(*, weekday: rrule.weekday, hour: int, minute: int = 0) -> Rule:
         rrule.WEEKLY,
         (("byweekday", weekday), ("byhour", hour), ("byminute", minute), ("bysecond", 0)),
         timedelta(days=15),
-        f"weekly on {weekday_names[weekday.weekday]} at {hour:02}:{minute:02}",
+        format_lazy(
+            _("weekly on {weekdays} at {time}"),
+            weekdays=weekday_names[weekday.weekday],
+            time=f"{hour:02}:{minute:02}",
+        ),
     )
-
-
-weekday_names = [
-    "Mondays",
-    "Tuesdays",
-    "Wednesdays",
-    "Thursdays",
-    "Fridays",
-    "Saturdays",
-    "Sundays",
-]
 
 
 @dataclass(frozen=True)
@@ -197,9 +212,14 @@ def run_due(now: datetime | None = None, *, dry_run: bool = False) -> list[tuple
     return queued
 
 
-def last_runs() -> dict[str, ScheduledRun]:
-    """The latest run of each job, by name."""
-    latest = {}
-    for job in jobs():
-        latest[job.name] = ScheduledRun.objects.filter(job=job.name).order_by("-slot").first()
-    return latest
+def last_runs() -> dict[str, ScheduledRun | None]:
+    """The latest run of each job, by name (None for a job not yet run), in
+    one query: each job's latest slot is found through the (job, slot)
+    unique index, so the query reads one row a job however many are kept."""
+    names = [job.name for job in jobs()]
+    latest_slot = ScheduledRun.objects.filter(job=OuterRef("job")).order_by("-slot").values("slot")
+    runs = {
+        run.job: run
+        for run in ScheduledRun.objects.filter(job__in=names, slot=Subquery(latest_slot[:1]))
+    }
+    return {name: runs.get(name) for name in names}

@@ -24,7 +24,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
+from accounts.models import OutgoingEmail
 from communities.services import membership_decide, membership_request
 from initiatives.models import (
     Alert,
@@ -206,6 +208,17 @@ def _build_world():
         email=REPORTER_EMAIL,
     )
     alert = Alert.objects.create(email=FOLLOWER_EMAIL, place=england)
+    # An email that failed for good, to addresses that only the background
+    # work page could show (it shows none), named in its error too.
+    failed_email = OutgoingEmail.objects.create(
+        to=[FOLLOWER_EMAIL, REPORTER_EMAIL],
+        subject="New initiatives in England",
+        body="-",
+        kind="alert_digest",
+        attempts=12,
+        last_error=f"Refused by the mail server: {{'{FOLLOWER_EMAIL}': (550, b'No such user')}}",
+        failed_at=timezone.now(),
+    )
     public_collection = Collection.objects.create(title="Energy projects", slug="energy-projects")
     CollectionItem.objects.create(collection=public_collection, initiative=published)
     private_collection = Collection.objects.create(
@@ -234,6 +247,7 @@ def _build_world():
         proposed_organisation=proposed_organisation,
         report=report,
         alert=alert,
+        failed_email=failed_email,
         public_collection=public_collection,
         private_collection=private_collection,
         moderators=Group.objects.get(name="Moderators"),
@@ -465,6 +479,9 @@ def _staff_pages():
         "initiatives:import": moderators(200, 400),
         "initiatives:import-template": moderators(),
         "initiatives:moderation-dashboard": moderators(),
+        "initiatives:background-work": moderators(),
+        # Trying a failed email again: POST only, then back to the page.
+        "initiatives:background-email-retry": moderators(405, 302, args=pk_of("failed_email")),
         "initiatives:curation": curators(),
         "initiatives:collection-create": curators(200, 400),
         "initiatives:collection-edit": curators(200, 400, args=slug_of("private_collection")),

@@ -1,5 +1,6 @@
 """The staff dashboard at /moderation/dashboard/: what waits and for how long,
-the pace of decisions, and where the published initiatives are."""
+the pace of decisions, where the published initiatives are, and a link to
+the background work page saying what has failed there."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -15,6 +16,7 @@ from communities.models import Place
 from initiatives.browse.charts import bar_chart
 from initiatives.models import Initiative, InitiativePlace, ModerationDecision, Theme
 from initiatives.moderation import queue
+from initiatives.ops import queries as background
 from initiatives.permissions import moderator_required
 
 WEEKS = 8
@@ -39,6 +41,7 @@ def dashboard(request):
             "total": sum(by_state.values()),
             "waiting": waiting,
             "oldest": min((w["oldest"] for w in waiting if w["oldest"]), default=None),
+            "failed_work": background.failed_counts(),
             "decisions_chart": bar_chart(
                 _decisions_per_week(),
                 title=_("Moderation decisions per week, the last %(n)s weeks") % {"n": WEEKS},
