@@ -355,7 +355,7 @@ def test_a_postgresql_server_that_refuses_connections_gets_503_then_200_when_it_
 # The load run's judgement (reliability/load.py), on made-up requests
 
 
-def load_run(*records, accepted=(1, 2), queued=(1, 2)):
+def load_run(*records, accepted=(1, 2), queued=(1, 2), emails=None):
     """Whether the load run passes, and what it prints, for `records`
     (label, start, end, status, retry_after) around an outage from 10 s to 12 s."""
     outage = load.Outage(began=10.0, ended=12.0)
@@ -365,6 +365,7 @@ def load_run(*records, accepted=(1, 2), queued=(1, 2)):
     ]
     outcomes = [load.Outcome(n, accepted_pk=n, draft_pk=n) for n in accepted]
     queue = {"in_queue": list(queued), "refused_in_queue": 0, "queue": len(queued)}
+    queue["emails"] = len(accepted) if emails is None else emails
     plan = load.Plan(clients=1, seconds=20, submissions=len(accepted))
     return load.report(plan, requests, outcomes, outage, 0.0, queue)
 
@@ -392,6 +393,11 @@ def test_the_load_run_fails_on_a_500_even_during_the_outage(capsys):
 def test_the_load_run_fails_when_an_accepted_submission_is_not_in_the_queue(capsys):
     assert not load_run(accepted=(1, 2, 3), queued=(1, 3))
     assert "missing from the moderation queue: [2]" in capsys.readouterr().out
+
+
+def test_the_load_run_fails_when_an_accepted_submission_has_no_email(capsys):
+    assert not load_run(accepted=(1, 2, 3), queued=(1, 2, 3), emails=2)
+    assert "1 accepted submissions have no email in the outbox" in capsys.readouterr().out
 
 
 def test_the_load_run_sends_a_form_as_a_browser_would():
