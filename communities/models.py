@@ -241,3 +241,48 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.organisation}"
+
+
+class Postcode(models.Model):
+    """A live UK postcode from the ONS Postcode Directory (ONSPD), open data
+    imported by `manage.py import_postcodes`; `communities.postcodes` reads it.
+
+    Codes are ONS GSS codes, empty where ONSPD says "none" (its pseudo-codes
+    such as E99999999). `imd_rank` is the postcode's rank in its own nation's
+    index of multiple deprivation (1 is the most deprived): ranks of
+    different nations are not comparable.
+    """
+
+    # Normalised: upper case, one space before the inward code ("BS11 0QA").
+    # Every lookup normalises its input first, so the primary key's index
+    # serves the full-postcode lookup.
+    postcode = models.CharField(_("postcode"), max_length=8, primary_key=True)
+    outward = models.CharField(_("outward code"), max_length=4)
+    sector = models.CharField(_("postcode sector"), max_length=6)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    county_code = models.CharField(_("county"), max_length=9, blank=True)
+    local_authority_code = models.CharField(_("local authority"), max_length=9, blank=True)
+    ward_code = models.CharField(_("ward"), max_length=9, blank=True)
+    parish_code = models.CharField(_("parish"), max_length=9, blank=True)
+    region_code = models.CharField(_("region"), max_length=9, blank=True)
+    country_code = models.CharField(_("country"), max_length=9, blank=True)
+    imd_rank = models.PositiveIntegerField(_("deprivation rank"), null=True, blank=True)
+    # Set by every import that reads the postcode: `--replace` deletes those
+    # an import did not read.
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("postcode")
+        verbose_name_plural = _("postcodes")
+        constraints = coordinate_constraints("postcode")
+        indexes = [
+            # The centroid of an outward code ("BS11") or a sector ("BS11 0").
+            models.Index(fields=["outward"], name="postcode_outward_idx"),
+            models.Index(fields=["sector"], name="postcode_sector_idx"),
+            # `import_postcodes --replace` deletes what the latest import did not read.
+            models.Index(fields=["imported_at"], name="postcode_imported_at_idx"),
+        ]
+
+    def __str__(self):
+        return self.postcode

@@ -59,6 +59,8 @@ CHUNK = 2000
 
 NOT_EXPORTED = {
     "sessions.session": "sign-ins; everyone signs in again after a restore",
+    "communities.postcode": "open data (the ONS Postcode Directory), imported again from "
+    "its file with manage.py import_postcodes",
     "initiatives.tally": "counted again from the initiatives after a restore",
     "initiatives.mapcell": "counted again from the initiatives after a restore",
     "initiatives.tallymark": "counted again from the initiatives after a restore",
