@@ -284,14 +284,40 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 if ADMIN_URL == "/":
     raise ImproperlyConfigured("ADMIN_URL names a path, such as staff-area/.")
 
-# The map's tiles: OpenStreetMap's public server unless MAP_TILE_URL names
-# another (an empty value shows the map's data without tiles).
+# The map's base: every map draws the outline of the UK and Ireland
+# (static/vendor/world-atlas-2.0.2/uk.geojson) first, so that it is never
+# blank, and on top of it MAP_BASEMAP names one of
+# - "tiles": raster tiles from MAP_TILE_URL, OpenStreetMap's public server
+#   unless it names another (an empty value leaves the outline alone);
+# - "pmtiles": one self-hosted .pmtiles file at MAP_PMTILES_URL (a path on
+#   this site or the council's own server), drawn by protomaps-leaflet, for
+#   sites that must not send visitors' whereabouts to a third party;
+# - "outline": the outline alone, and nothing fetched from anywhere else.
+MAP_BASEMAP = env.str("MAP_BASEMAP", default="tiles")
+if MAP_BASEMAP not in ("tiles", "pmtiles", "outline"):
+    raise ImproperlyConfigured("MAP_BASEMAP is one of tiles, pmtiles or outline.")
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str(
     "MAP_TILE_ATTRIBUTION",
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
     " contributors",
 )
+MAP_PMTILES_URL = env.str("MAP_PMTILES_URL", default="")
+MAP_PMTILES_ATTRIBUTION = env.str(
+    "MAP_PMTILES_ATTRIBUTION",
+    default='<a href="https://protomaps.com">Protomaps</a> &copy; '
+    '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+)
+if MAP_BASEMAP == "pmtiles" and not MAP_PMTILES_URL:
+    raise ImproperlyConfigured(
+        "MAP_BASEMAP=pmtiles needs MAP_PMTILES_URL, e.g. /basemap/uk.pmtiles."
+    )
+if MAP_BASEMAP != "tiles":
+    MAP_TILE_URL = ""  # No request to a tile server, and none in the CSP.
+elif not MAP_TILE_URL:
+    MAP_BASEMAP = "outline"
+if MAP_BASEMAP != "pmtiles":
+    MAP_PMTILES_URL = ""
 # Above this many initiatives in view, the GeoJSON endpoint sends clusters.
 MAP_CLUSTER_THRESHOLD = env.int("MAP_CLUSTER_THRESHOLD", default=2000)
 
@@ -360,6 +386,13 @@ if MAP_TILE_URL:
 
     _tiles = urlsplit(MAP_TILE_URL)
     SECURE_CSP["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
+# protomaps-leaflet reads the .pmtiles file with fetch (Range requests) and
+# draws on a canvas: another server's file needs connect-src, not img-src.
+if MAP_PMTILES_URL and "://" in MAP_PMTILES_URL:
+    from urllib.parse import urlsplit
+
+    _pmtiles = urlsplit(MAP_PMTILES_URL)
+    SECURE_CSP["connect-src"].append(f"{_pmtiles.scheme}://{_pmtiles.netloc}")
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,6 @@
 """Submitting an initiative, checking it against similar ones, and editing
 one's own submissions."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from communities.lookups import place_choices
 from communities.models import Organisation
 from initiatives import abuse, permissions
+from initiatives.browse.maps import basemap_config
 from initiatives.catalogue import photos
 from initiatives.models import (
     OPEN_REVISION_STATES,
@@ -47,11 +47,11 @@ def _pin_config(primary_place=None):
     centre = [54.0, -2.5]
     if primary_place is not None and primary_place.has_centre:
         centre = [primary_place.latitude, primary_place.longitude]
+    base = basemap_config()
     return {
         "styles": [static("vendor/leaflet-1.9.4/leaflet.css"), static("css/map.css")],
-        "scripts": [static("vendor/leaflet-1.9.4/leaflet.js")],
-        "tileUrl": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "scripts": [static("vendor/leaflet-1.9.4/leaflet.js"), *base.pop("basemapScripts")],
+        **base,
         "center": centre,
         "zoom": 5 if primary_place is None else 12,
     }

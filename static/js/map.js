@@ -6,7 +6,8 @@
  * Written for a strict Content Security Policy: no inline scripts or
  * handlers, no eval, and no HTML built from data — text goes in through
  * textContent, never innerHTML. Needs Leaflet 1.9 and Leaflet.markercluster
- * 1.5, loaded before this file.
+ * 1.5, and js/basemap.js for the outline and the tiles, all of them named by
+ * the config and loaded by this file.
  */
 (function () {
   "use strict";
@@ -493,12 +494,9 @@
       // A small map in a page must not catch the page's scrolling.
       scrollWheelZoom: !isStatic,
     });
-    if (config.tileUrl) {
-      // Tiles that fail to load leave the data showing: nothing waits on them.
-      L.tileLayer(config.tileUrl, {
-        attribution: config.attribution || "",
-        maxZoom: MAX_ZOOM,
-      }).addTo(map);
+    // The outline, then the tiles (js/basemap.js): nothing waits on either.
+    if (window.communityPowerMap && window.communityPowerMap.basemap) {
+      window.communityPowerMap.basemap(map, config);
     } else {
       element.classList.add("map--no-tiles");
     }

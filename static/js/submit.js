@@ -68,8 +68,9 @@
       if (!window.L) return;
       element.hidden = false;
       var map = L.map(element, { scrollWheelZoom: false }).setView(config.center, config.zoom);
-      if (config.tileUrl) {
-        L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+      // The outline, then the tiles (js/basemap.js, named by config.scripts).
+      if (window.communityPowerMap && window.communityPowerMap.basemap) {
+        window.communityPowerMap.basemap(map, config);
       } else {
         element.classList.add("map--no-tiles");
       }

@@ -263,10 +263,9 @@ def plan(sql, params):
         return " ".join(str(part) for row in cursor.fetchall() for part in row)
 
 
+@pytest.mark.sqlite
 @pytest.mark.django_db
 def test_the_lookups_use_an_index_on_sqlite(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's query plan")
     run(SAMPLE)
     for kind, value in (("pk", "BS11 0QA"), ("sector", "BS11 0"), ("outward", "BS11")):
         sql, params = (
