@@ -397,7 +397,7 @@ def test_a_task_goes_round_redis_queue_and_its_worker():
     queued = django_with(
         env,
         "__import__('redis').Redis.from_url(settings.REDIS_URL).flushdb() and "
-        "__import__('accounts.tasks', fromlist=['x']).retry_due_emails.enqueue().id",
+        "__import__('tests.ops.queue_tasks', fromlist=['x']).add.enqueue(2, 3).id",
     )
     worker = subprocess.run(
         [sys.executable, "manage.py", "rqworker", "--burst", "--job-class", "django_tasks_rq.Job"],
@@ -412,6 +412,6 @@ def test_a_task_goes_round_redis_queue_and_its_worker():
     status, value = django_with(
         env,
         "(lambda r: (r.status.name, r.return_value))("
-        f"__import__('accounts.tasks', fromlist=['x']).retry_due_emails.get_result({queued!r}))",
+        f"__import__('tests.ops.queue_tasks', fromlist=['x']).add.get_result({queued!r}))",
     )
-    assert (status, value) == ("SUCCESSFUL", 0)
+    assert (status, value) == ("SUCCESSFUL", 5)
