@@ -4,7 +4,9 @@ On PostgreSQL each initiative has a stored search vector: its title weighted
 above its summary, above its description, above the names of its places,
 organisations and themes, in English stemming. Terms match as prefixes of
 stemmed words, so "deliver" finds "food delivery" and "sol" finds "solar".
-On SQLite a case-insensitive match over the same fields stands in.
+On SQLite an FTS5 table with the porter stemmer holds the same texts and is
+ranked with the same weights (search_sqlite.py); where SQLite lacks FTS5, a
+case-insensitive match over the same fields stands in.
 """
 
 import re
@@ -15,6 +17,7 @@ from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, Wh
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from initiatives.catalogue import search_sqlite
 from initiatives.models import Initiative, InitiativeOrganisation, InitiativePlace
 
 MAX_TERMS = 8
@@ -63,7 +66,10 @@ def uses_full_text():
 
 def refresh_search_vectors(initiative_ids=None):
     """Recompute the stored vectors of these initiatives (all when None), in
-    one set-based statement."""
+    one set-based statement (on SQLite, their rows of the FTS5 table)."""
+    if search_sqlite.available(connection):
+        search_sqlite.refresh(connection, initiative_ids)
+        return
     if not uses_full_text():
         return
     vector = VECTOR_SQL.format(
@@ -105,6 +111,9 @@ def search(queryset, text):
         )
         matches = queryset.filter(search_vector=query)
         rank = SearchRank(F("search_vector"), query)
+    elif search_sqlite.available(connection):
+        matches = queryset.filter(search_sqlite.matching(terms))
+        rank = search_sqlite.Rank(terms)
     else:
         matches = _plain_search(queryset, terms)
         rank = _plain_rank(terms)

@@ -20,7 +20,7 @@ from psycopg2.extras import execute_values
 from communities.models import Organisation, Place
 from communities.services import place_create, places_bulk_add
 from initiatives.browse import tallies
-from initiatives.catalogue.search import VECTOR_SQL
+from initiatives.catalogue.search import VECTOR_SQL, refresh_search_vectors
 from initiatives.models import (
     Initiative,
     InitiativeOrganisation,
@@ -366,5 +366,7 @@ class Command(BaseCommand):
             _insert(theme_link, ["initiative_id", "theme_id"], theme_links)
             _insert(InitiativeOrganisation, ["initiative_id", "organisation_id", "role"], org_links)
             tallies.refresh(ids)  # bulk inserts send no signals
+            if connection.vendor != "postgresql":
+                refresh_search_vectors(ids)  # (PostgreSQL's insert wrote the vectors)
             if verbosity >= 2:
                 self.stdout.write(f"  {start + size} / {count}")
