@@ -1,6 +1,8 @@
-"""A person's choices of which emails to get."""
+"""The account forms in the site's words: which emails a person gets, and signing in."""
 
+from allauth.account.forms import LoginForm
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.notifications import offered_to
 
@@ -21,3 +23,14 @@ class NotificationsForm(forms.Form):
                 required=False,
                 initial=getattr(user, kind.field),
             )
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form in the site's words: the page itself links to
+    the password reset once, below the button, so the field does not."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = ""
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me signed in on this device")

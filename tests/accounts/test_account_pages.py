@@ -82,6 +82,13 @@ def test_a_wrong_password_is_told_plainly(client):
     assert "There is a problem" in response.text
 
 
+def test_the_sign_in_page_offers_the_password_reset_once_and_says_what_remember_does(client):
+    page = client.get("/account/login/").text
+    assert page.count('href="/account/password/reset/"') == 1
+    assert "Keep me signed in on this device" in page
+    assert "Remember Me" not in page
+
+
 def links(text):
     return re.findall(r"https?://[^\s\"'<>]+", text)
 
