@@ -5,8 +5,9 @@ import math
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -15,11 +16,13 @@ from drf_spectacular.utils import extend_schema_field
 
 from communities.models import Organisation, Place
 from initiatives.browse import geo
+from initiatives.browse.deprived import DeprivedFilter
+from initiatives.browse import near as nearby
 from initiatives.catalogue import search
 from initiatives.models import Initiative, branch_counts
 
 KM_PER_DEGREE = 111.32
-DEFAULT_RADIUS_KM = 10
+DEFAULT_RADIUS_KM = nearby.PLACE_RADIUS_KM
 MAX_RADIUS_KM = 500
 
 SORT_RELEVANCE, SORT_NEWEST, SORT_TITLE, SORT_DISTANCE = "relevance", "newest", "title", "distance"
@@ -60,6 +63,59 @@ class ThemeFilter(django_filters.MultipleChoiceFilter):
     field_class = SlugsField
 
 
+class NearField(forms.CharField):
+    """A postcode or a place's slug, cleaned into a nearby.Centre."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return nearby.find_centre(value) if value else None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class NearFilter(django_filters.CharFilter):
+    field_class = NearField
+
+
+class CoordinateField(forms.FloatField):
+    """Degrees, rounded to nearby.COORDINATE_PLACES before anything uses them."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        return None if value is None else nearby.round_coordinate(value)
+
+
+@extend_schema_field(OpenApiTypes.NUMBER)
+class CoordinateFilter(django_filters.Filter):
+    field_class = CoordinateField
+
+
+class FilterForm(forms.Form):
+    """The filters' form: a point needs both coordinates, and one centre."""
+
+    def clean(self):
+        data = super().clean()
+        lat, lng = data.get("lat"), data.get("lng")
+        half = (lat is None) != (lng is None)
+        if half and not self.has_error("lat") and not self.has_error("lng"):
+            missing = "lng" if lng is None else "lat"
+            self.add_error(
+                missing,
+                ValidationError(
+                    _("Give both a latitude (lat) and a longitude (lng), or neither."),
+                    code="required",
+                ),
+            )
+        elif lat is not None and data.get("near"):
+            self.add_error(
+                "near",
+                ValidationError(
+                    _("Search near a postcode or a place, or near your location, not both."),
+                    code="both",
+                ),
+            )
+        return data
+
+
 class InitiativeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search", max_length=200, strip=True
@@ -91,11 +147,33 @@ class InitiativeFilter(django_filters.FilterSet):
         empty_label=_("Any"),
         error_messages={"invalid_choice": _("Choose an activity status from the list.")},
     )
-    near = SlugChoiceFilter(
-        label=_("Near"),
-        queryset=Place.objects.filter(latitude__isnull=False),
+    near = NearFilter(
+        label=_("Near (postcode or place)"),
         method="filter_near",
-        not_found=_("There is no place with that name to search near."),
+        max_length=100,
+        strip=True,
+    )
+    lat = CoordinateFilter(
+        label=_("Latitude"),
+        method="filter_point",
+        min_value=-90,
+        max_value=90,
+        error_messages={
+            "invalid": _("Enter the latitude (lat) as a number of degrees."),
+            "min_value": _("The latitude (lat) must be between -90 and 90."),
+            "max_value": _("The latitude (lat) must be between -90 and 90."),
+        },
+    )
+    lng = CoordinateFilter(
+        label=_("Longitude"),
+        method="keep",
+        min_value=-180,
+        max_value=180,
+        error_messages={
+            "invalid": _("Enter the longitude (lng) as a number of degrees."),
+            "min_value": _("The longitude (lng) must be between -180 and 180."),
+            "max_value": _("The longitude (lng) must be between -180 and 180."),
+        },
     )
     radius_km = django_filters.NumberFilter(
         label=_("Within (km)"),
@@ -108,6 +186,7 @@ class InitiativeFilter(django_filters.FilterSet):
             "invalid": _("Enter the distance as a number of kilometres."),
         },
     )
+    deprived = DeprivedFilter()
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=SORT_CHOICES,
@@ -119,6 +198,7 @@ class InitiativeFilter(django_filters.FilterSet):
     class Meta:
         model = Initiative
         fields = []
+        form = FilterForm
 
     def __init__(self, data=None, *args, themes, **kwargs):
         # Themes are few: the caller loads them once, for the choices, the
@@ -147,9 +227,11 @@ class InitiativeFilter(django_filters.FilterSet):
     def filter_organisation(self, queryset, name, organisation):
         return queryset.involving(organisation)
 
-    def filter_near(self, queryset, name, place):
-        radius = float(self.form.cleaned_data.get("radius_km") or DEFAULT_RADIUS_KM)
-        return within_radius(queryset, place.latitude, place.longitude, radius)
+    def filter_near(self, queryset, name, centre):
+        return near_centre(queryset, centre, self.radius())
+
+    def filter_point(self, queryset, name, latitude):
+        return near_centre(queryset, self.centre(), self.radius())
 
     # Beyond filtering.
 
@@ -170,16 +252,34 @@ class InitiativeFilter(django_filters.FilterSet):
     def cleaned(self):
         return self.form.cleaned_data if self.is_valid() else {}
 
+    def centre(self) -> nearby.Centre | None:
+        """Where the search is near: a postcode or place (`near`), or a
+        point (`lat` and `lng`)."""
+        data = self.cleaned
+        if data.get("near"):
+            return data["near"]
+        if data.get("lat") is not None and data.get("lng") is not None:
+            return nearby.from_location(data["lat"], data["lng"])
+        return None
+
+    def radius(self) -> float:
+        radius = self.cleaned.get("radius_km")
+        if radius:
+            return float(radius)
+        centre = self.centre()
+        return centre.default_radius_km if centre else DEFAULT_RADIUS_KM
+
     def sort_order(self):
         data = self.cleaned
+        centre = self.centre()
         chosen = data.get("sort")
         if chosen == SORT_RELEVANCE and not search.search_terms(data.get("q")):
             chosen = None
-        if chosen == SORT_DISTANCE and not data.get("near"):
+        if chosen == SORT_DISTANCE and not centre:
             chosen = None
         if chosen:
             return chosen
-        if data.get("near"):
+        if centre:
             return SORT_DISTANCE
         return SORT_RELEVANCE if search.search_terms(data.get("q")) else SORT_NEWEST
 
@@ -190,7 +290,8 @@ class InitiativeFilter(django_filters.FilterSet):
         if order == SORT_TITLE:
             return queryset.order_by("title", "pk")
         if order == SORT_DISTANCE:
-            return queryset.order_by("distance_sq", "pk")
+            # Initiatives found by the area they serve may have no pin: last.
+            return queryset.order_by(F("distance_sq").asc(nulls_last=True), "pk")
         return queryset.order_by("-published_at", "-pk")
 
     def active(self):
@@ -208,6 +309,20 @@ def within_radius(queryset, latitude, longitude, radius_km):
         queryset.filter(bounding_box(latitude, longitude, radius_km))
         .annotate(distance_sq=geo.squared_distance(latitude, longitude))
         .filter(distance_sq__lte=dlat * dlat)
+    )
+
+
+def near_centre(queryset, centre: nearby.Centre, radius_km: float):
+    """Initiatives within `radius_km` of the centre, and, for a postcode or a
+    point, those serving it by area wherever their pin is (nearby.serving);
+    annotated with `distance_sq` (None without a pin)."""
+    latitude, longitude = centre.latitude, centre.longitude
+    served = nearby.serving(centre)
+    if served is None:
+        return within_radius(queryset, latitude, longitude, radius_km)
+    ids = within_radius(queryset, latitude, longitude, radius_km).values("pk").union(served)
+    return queryset.filter(pk__in=ids).annotate(
+        distance_sq=geo.squared_distance(latitude, longitude)
     )
 
 

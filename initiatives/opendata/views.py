@@ -12,7 +12,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from communities.models import Place
-from initiatives.browse import geo, tallies
+from initiatives.browse import geo, near, tallies
 from initiatives.browse.maps import map_config
 from initiatives.browse.queries import public_filter, query_string
 from initiatives.models import Theme
@@ -40,6 +40,8 @@ def initiatives_geojson(request):
     `bbox=west,south,east,north` limits them to the map's view and `zoom` fits
     server-side clusters to it when there are too many points to send.
     """
+    if redirect := near.canonical_redirect(request):
+        return opendata.open_response(redirect)
     filterset, _themes = public_filter(request)
     try:
         bbox = geo.parse_bbox(request.GET.get("bbox"))
@@ -77,6 +79,8 @@ def _filter_errors(filterset):
 @require_safe
 def export_csv(request):
     """The published initiatives under the list's filters, as CSV."""
+    if redirect := near.canonical_redirect(request):
+        return opendata.open_response(redirect)
     filterset, _themes = public_filter(request)
     if not filterset.is_valid():
         response = HttpResponse(
@@ -111,11 +115,13 @@ EMBED_CSP = {
 def embed_map(request):
     """A map to put in another site's page: the initiatives under the list's
     filters, with links that open on this site."""
+    if redirect := near.canonical_redirect(request):
+        return redirect
     filterset, _themes = public_filter(request)
     valid = filterset.is_valid()
     data = filterset.cleaned
     config = map_config(query=query_string(request), linkTarget="_blank")
-    place = data.get("place") or data.get("near")
+    place = data.get("place") or filterset.centre()
     if place is not None and place.latitude is not None:
         config.update(center=[place.latitude, place.longitude], zoom=geo.zoom_for_kind(place.kind))
     initiatives = []
@@ -141,8 +147,8 @@ def embed_map(request):
 
 def _subject_name(data):
     """What the map is of, for its title: a place, a theme or an organisation."""
-    names = [
-        data[key].name for key in ("place", "organisation", "near") if data.get(key) is not None
-    ]
+    names = [data[key].name for key in ("place", "organisation") if data.get(key) is not None]
+    if data.get("near") is not None:
+        names.append(_("near %(place)s") % {"place": data["near"].name})
     names += [theme.name for theme in data.get("theme") or []]
     return ", ".join(names)

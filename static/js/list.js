@@ -56,7 +56,8 @@
     // The fold-away state of the filters lives on <html>: tell the new toggle.
     document.dispatchEvent(new Event("filters:replaced"));
     form.addEventListener("change", function (event) {
-      if (event.target.name === "q") return;  // the search box waits for Enter or its button
+      // The search and postcode boxes wait for Enter or the search button.
+      if (event.target.name === "q" || event.target.name === "near") return;
       load(listPath + "?" + queryFromForm(form), true);
     });
     form.addEventListener("submit", function (event) {

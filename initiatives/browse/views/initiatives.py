@@ -3,11 +3,13 @@
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from communities import postcodes
 from communities.models import Place
 from initiatives import public
-from initiatives.browse import geo, tallies
+from initiatives.browse import geo, near, tallies
 from initiatives.browse.filters import distance_km, place_facets, search_counts, theme_facets
 from initiatives.browse.maps import map_config
 from initiatives.browse.paging import paginate
@@ -114,14 +116,57 @@ def _browse_context(request, filterset, themes):
         "search_bounded": bool(search.search_terms(data.get("q")))
         and page.paginator.count >= search.CANDIDATES,
         "status_label": Initiative.Status(data["status"]).label if data.get("status") else "",
+        **_near_context(filterset),
     }
+
+
+def _near_context(filterset):
+    """What the list shows about searching near somewhere: the centre and its
+    distances, the initiatives serving the whole region around a postcode,
+    an offer to search near a postcode typed as a search."""
+    centre = filterset.centre()
+    # Without a centre, the select offers a postcode's distance.
+    chosen = centre or filterset.cleaned.get("radius_km")
+    radius = filterset.radius() if chosen else near.POSTCODE_RADIUS_KM
+    context = {
+        "centre": centre,
+        "radius_km": radius,
+        "radius_choices": near.radius_choices(radius if centre else None),
+        "postcode_offer": _postcode_offer(filterset),
+    }
+    if centre is not None and centre.postcode is not None:
+        others = filterset.filter_queryset_without(filterset.queryset, "near", "lat", "lng")
+        also = near.also_serving(others, centre, shown=filterset.qs)
+        context["also_serving"] = also
+        wide = {(i.wide_place_slug, i.wide_place_name) for i in also}
+        context["also_serving_places"] = [
+            {"name": name, "url": reverse("initiatives:place-detail", args=[slug])}
+            for slug, name in sorted(wide, key=lambda item: item[1])
+        ]
+    return context
+
+
+def _postcode_offer(filterset):
+    """A search that looks like a postcode: the postcode, for a link to the
+    initiatives near it (the search itself is left as it was typed)."""
+    q = filterset.cleaned.get("q") or filterset.form.data.get("q") or ""
+    found = postcodes.classify(q) if q and not filterset.cleaned.get("near") else None
+    return found[1] if found else ""
 
 
 @require_safe
 def initiative_list(request):
+    if redirect := near.canonical_redirect(request):
+        return redirect
     filterset, themes = public_filter(request)
     if not filterset.is_valid():
-        context = {"filterset": filterset, "theme_options": [(t, None) for t in themes]}
+        context = {
+            "filterset": filterset,
+            "theme_options": [(t, None) for t in themes],
+            "radius_choices": near.radius_choices(None),
+            "postcodes_not_set_up": filterset.form.has_error("near", "not_set_up"),
+            "postcode_offer": _postcode_offer(filterset),
+        }
         return render(request, "browse/list.html", context, status=400)
     context = _browse_context(request, filterset, themes)
     template = "browse/list.html"

@@ -20,7 +20,7 @@ from rest_framework.pagination import PageNumberPagination
 
 from communities.models import Organisation, Place
 from initiatives import public
-from initiatives.browse import tallies
+from initiatives.browse import near, tallies
 from initiatives.browse.filters import InitiativeFilter, SlugChoiceFilter
 from initiatives.browse.paging import ListPaginator
 from initiatives.models import Theme
@@ -207,11 +207,17 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
 class InitiativeViewSet(OpenDataViewSet):
     """Published initiatives. The filters are the list page's: `q`, `place`
     (with every place under it), `theme` (repeatable, with sub-themes),
-    `organisation`, `status`, `near` with `radius_km`, `sort`, plus
-    `modified_after`."""
+    `organisation`, `status`, `near` (a postcode or a place) or `lat` and
+    `lng` (rounded to 3 decimal places: a longer one is redirected) with
+    `radius_km`, `sort`, plus `modified_after`."""
 
     serializer_class = serializers.InitiativeSerializer
     filterset_class = APIInitiativeFilter
+
+    def list(self, request, *args, **kwargs):
+        if redirect := near.canonical_redirect(request):
+            return redirect
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         return public.published_initiatives().with_links()
