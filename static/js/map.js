@@ -458,6 +458,7 @@
         function (position) {
           button.disabled = false;
           map.setView([position.coords.latitude, position.coords.longitude], 13);
+          nearestInList(position.coords);
         },
         function () {
           button.disabled = false;
@@ -466,6 +467,24 @@
         { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 }
       );
     });
+  }
+
+  /* The list link then lists what is near, nearest first (3 places: the
+     page's rounding, and no more of the person's position than that). */
+  function nearestInList(coords) {
+    var listLink = document.querySelector("a#list-link");
+    if (!listLink) {
+      return;
+    }
+    var url = new URL(listLink.href, window.location.href);
+    url.searchParams.delete("near");
+    // The server's own spelling ("51.5", not "51.500"): no redirect.
+    url.searchParams.set("lat", String(Math.round(coords.latitude * 1000) / 1000));
+    url.searchParams.set("lng", String(Math.round(coords.longitude * 1000) / 1000));
+    if (!url.searchParams.get("radius_km")) {
+      url.searchParams.set("radius_km", "5");
+    }
+    listLink.href = url.pathname + url.search;
   }
 
   // Setting up.
