@@ -33,6 +33,12 @@ DEEP_PAGE = 200
 # rows at 100,000). The results record how many rows each matches.
 SEARCH_MOST = "community"
 SEARCH_FEW = "kingsworth"
+# Searches near somewhere: the list's and the API's default radius for a
+# postcode, and how close a postcode must be to a neighbourhood for it to
+# stand for that neighbourhood (see near_postcode()).
+NEAR_RADIUS_KM = 5
+NEAR_WITHIN_KM = 1
+NEAR_CANDIDATES = 100
 # A request slower than this is not repeated: one sample says enough, and
 # repeating it would not let the run finish in its time.
 SLOW_SECONDS = 3.0
@@ -70,6 +76,11 @@ def viewport(latitude, longitude, zoom):
 class Endpoint:
     path: str
     headers: dict = field(default_factory=dict)
+    # Why the endpoint cannot be measured on this data (it is then a failure).
+    missing: str = ""
+    # How many initiatives the endpoint finds (without the view), for one
+    # whose figure means nothing if it finds none.
+    finds: object = None
 
 
 class _NextLink(HTMLParser):
@@ -137,9 +148,81 @@ def places():
     return region, busiest("town") or region, busiest("neighbourhood") or region
 
 
-def endpoints(client):
-    """name -> Endpoint, built from the data (see places()) and the busiest
-    top-level theme."""
+def near_postcode():
+    """The postcode the near searches are made from: the one nearest the
+    neighbourhood with the most initiatives linked to it, among those with a
+    postcode within NEAR_WITHIN_KM. None when no postcodes are imported (or
+    none is near a neighbourhood). bench/run.py chooses it once, at 100k, so
+    that both sizes search near the same postcode."""
+    from django.db.models import Count, F
+
+    from communities.models import Place, Postcode
+
+    dlat = NEAR_WITHIN_KM / 111.32
+    candidates = (
+        Place.objects.filter(kind="neighbourhood", latitude__isnull=False)
+        .annotate(n=Count("initiative_links"))
+        .order_by("-n", "path")[:NEAR_CANDIDATES]
+    )
+    for place in candidates:
+        dlng = dlat / math.cos(math.radians(place.latitude))
+        north = F("latitude") - place.latitude
+        east = (F("longitude") - place.longitude) * math.cos(math.radians(place.latitude))
+        squared = north * north + east * east
+        found = (
+            Postcode.objects.filter(
+                latitude__range=(place.latitude - dlat, place.latitude + dlat),
+                longitude__range=(place.longitude - dlng, place.longitude + dlng),
+            )
+            .annotate(d=squared)
+            .filter(d__lte=dlat * dlat)
+            .order_by("d", "postcode")
+            .values_list("postcode", flat=True)
+            .first()
+        )
+        if found:
+            return found
+    return None
+
+
+def near_found(near=None, lat=None, lng=None):
+    """How many published initiatives a search near a postcode, or near a
+    point, finds at NEAR_RADIUS_KM (with the list's own filter)."""
+    from initiatives.browse import filters
+    from initiatives.browse import near as nearby
+    from initiatives.models import Initiative
+
+    centre = nearby.find_centre(near) if near else nearby.from_location(lat, lng)
+    return filters.near_centre(Initiative.objects.published(), centre, NEAR_RADIUS_KM).count()
+
+
+def near_endpoints(postcode):
+    """The near searches: the postcode typed without its space, as people
+    type it, and its point rounded as the list rounds a location."""
+    names = ("near postcode", "near coordinates", "api near postcode")
+    if not postcode:
+        return {name: Endpoint("", missing="no postcodes imported") for name in names}
+    from communities.models import Postcode
+
+    point = Postcode.objects.filter(pk=postcode).values_list("latitude", "longitude").first()
+    if point is None:
+        return {name: Endpoint("", missing=f"postcode {postcode} not imported") for name in names}
+    typed = postcode.replace(" ", "")
+    lat, lng = (round(value, 3) for value in point)
+    near = f"near={typed}&radius_km={NEAR_RADIUS_KM}"
+    return {
+        names[0]: Endpoint(f"/initiatives/?{near}", finds=lambda: near_found(near=typed)),
+        names[1]: Endpoint(
+            f"/initiatives/?lat={lat}&lng={lng}&radius_km={NEAR_RADIUS_KM}",
+            finds=lambda: near_found(lat=lat, lng=lng),
+        ),
+        names[2]: Endpoint(f"/api/initiatives/?{near}", finds=lambda: near_found(near=typed)),
+    }
+
+
+def endpoints(client, near=None):
+    """name -> Endpoint, built from the data (see places()), the busiest
+    top-level theme and the postcode `near` (see near_postcode())."""
     from django.db.models import Count
 
     from initiatives.models import Initiative, Theme
@@ -175,6 +258,7 @@ def endpoints(client):
         "csv export (city)": Endpoint(f"/initiatives/export.csv?place={city.slug}"),
         "api list": Endpoint("/api/initiatives/"),
         "api list, 100 a page": Endpoint("/api/initiatives/?page_size=100"),
+        **near_endpoints(near),
     }
 
 
@@ -432,6 +516,10 @@ def main(argv=None):
         "--budget", type=float, default=300.0, help="seconds, after which one request each"
     )
     parser.add_argument("--csv-all", action="store_true", help="only stream the whole CSV")
+    parser.add_argument(
+        "--choose-near", action="store_true", help="only choose the postcode (near_postcode())"
+    )
+    parser.add_argument("--near-postcode", help="search near this one (default: chosen here)")
     args = parser.parse_args(argv)
     deadline = time.monotonic() + args.budget
 
@@ -445,10 +533,25 @@ def main(argv=None):
     cache.clear()
     if args.csv_all:
         results = {"csv_all": csv_all(client, args.timeout)}
+    elif args.choose_near:
+        results = {"near_postcode": near_postcode()}
     else:
-        results = {"endpoints": {}, "geojson_boxes": {}}
-        for name, endpoint in endpoints(client).items():
+        near = args.near_postcode or near_postcode()
+        results = {"endpoints": {}, "geojson_boxes": {}, "near_postcode": near}
+        for name, endpoint in endpoints(client, near).items():
             entry = {"path": endpoint.path, "headers": endpoint.headers}
+            if endpoint.finds is not None:
+                try:
+                    entry["found"] = endpoint.finds()
+                except Exception as error:  # an unknown postcode, say: a result to report
+                    entry["found"], endpoint.missing = 0, repr(error)
+                if not entry["found"] and not endpoint.missing:
+                    endpoint.missing = f"finds no initiatives ({endpoint.path})"
+            if endpoint.missing:
+                entry["uncached"] = entry["cached"] = {"error": endpoint.missing}
+                results["endpoints"][name] = entry
+                progress(f"{name:<22} not measured: {endpoint.missing}")
+                continue
             options = {"timeout": args.timeout, "deadline": deadline}
             entry["uncached"] = measure(client, endpoint, args.repeats, cached=False, **options)
             if "error" in entry["uncached"] and "timed out" in entry["uncached"]["error"]:

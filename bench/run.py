@@ -2,14 +2,15 @@
 published initiatives as with 1,000?
 
 It builds (or reuses) a PostgreSQL database of each size with
-`generate_initiatives`, measures every public endpoint in a subprocess per
-dataset (bench/measure.py), streams the whole CSV export in a process of its
-own to see its peak memory, drives gunicorn with wrk for throughput, then
-prints the figures and checks them against the targets below. Everything
-goes to bench/results/latest.json too. The exit status is 1 when a target
-is missed.
+`generate_initiatives`, imports the same 1.8 million generated postcodes
+into each (`generate_postcodes`, `import_postcodes`), measures every public
+endpoint in a subprocess per dataset (bench/measure.py), streams the whole
+CSV export in a process of its own to see its peak memory, drives gunicorn
+with wrk for throughput, then prints the figures and checks them against
+the targets below. Everything goes to bench/results/latest.json too. The
+exit status is 1 when a target is missed.
 
-    python -m bench.run [--quick] [--repeats N] [--rebuild]
+    python -m bench.run [--quick] [--repeats N] [--rebuild] [--postcodes N]
 """
 
 import argparse
@@ -31,6 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import redis
 
+from communities import postcode_generator
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
@@ -38,6 +41,11 @@ PYTHON = sys.executable
 DATASETS = {"1k": 1_000, "100k": 100_000}
 SMALL, LARGE = "1k", "100k"
 SEED = 1
+# Postcodes in each dataset, as many as the ONS Postcode Directory's live
+# ones with coordinates; the generated file is written once, outside the
+# repository, and imported into both databases.
+POSTCODES = 1_800_000
+POSTCODE_CACHE = Path(tempfile.gettempdir()) / "cpm-bench"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -205,8 +213,61 @@ def admin_sql_on(url, sql):
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else None
     finally:
         connection.close()
+
+
+def live_postcodes(count):
+    """How many postcodes import_postcodes keeps from a generated file of
+    `count` rows: all but the terminated and those without coordinates (the
+    generator's own rule, see postcode_generator.rows())."""
+    terminated, no_coordinates = (
+        postcode_generator.TERMINATED_EVERY,
+        postcode_generator.NO_COORDINATES_EVERY,
+    )
+    return sum(
+        1
+        for number in range(count)
+        if number % terminated != terminated - 1 and number % no_coordinates != no_coordinates - 1
+    )
+
+
+def postcode_file(count, *, rebuild):
+    """The generated file of `count` rows, written once (again with --rebuild)."""
+    path = POSTCODE_CACHE / f"postcodes-{count}-seed{SEED}.csv"
+    if path.exists() and not rebuild:
+        log(f"  {path}: reused")
+        return path
+    POSTCODE_CACHE.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    # Needs no database: the command only writes the file.
+    run(
+        [PYTHON, "manage.py", "generate_postcodes", str(count), str(partial), "--seed", str(SEED)],
+        env=site_env("sqlite:///:memory:"),
+        check=True,
+    )
+    partial.replace(path)
+    return path
+
+
+def ensure_postcodes(url, path, count):
+    """The file's postcodes in the database at `url`: reused when it holds
+    as many as the import keeps from the file, imported otherwise (--replace,
+    so that a larger or smaller earlier import leaves nothing else)."""
+    name = urlsplit(url).path.lstrip("/")
+    expected = live_postcodes(count)
+    held = admin_sql_on(url, "SELECT count(*) FROM communities_postcode")[0][0]
+    if held == expected:
+        log(f"  {name}: reused ({held:,} postcodes)")
+        return held
+    log(f"  {name}: importing {expected:,} postcodes (holds {held:,})")
+    manage(url, "import_postcodes", str(path), "--replace")  # prints its rate and time
+    admin_sql_on(url, "VACUUM ANALYZE communities_postcode")
+    held = admin_sql_on(url, "SELECT count(*) FROM communities_postcode")[0][0]
+    if held != expected:
+        raise SystemExit(f"{name} holds {held:,} postcodes, expected {expected:,}")
+    return held
 
 
 # Measuring.
@@ -626,6 +687,17 @@ def report(results):
             if m
         ]
         out += ["", "Rows each search matches: " + "; ".join(counts)]
+    near = []
+    for label in DATASETS:
+        endpoints = results["datasets"][label].get("endpoints", {})
+        found = [
+            f"{n} {e['found']:,}" for n, e in endpoints.items() if isinstance(e.get("found"), int)
+        ]
+        if found:
+            near.append(f"{label}: " + ", ".join(found))
+    if near:
+        postcode = results["datasets"][LARGE].get("near_postcode")
+        out += ["", f"Initiatives each near search finds (near {postcode}): " + "; ".join(near)]
     for name in NOT_RATIO_JUDGED:
         out.append(
             f"The 100k/1k ratio of {name!r} is not a target: its word matches a page or "
@@ -685,6 +757,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="3 repeats, no throughput")
     parser.add_argument("--repeats", type=int, help="requests per endpoint (default 31)")
     parser.add_argument("--rebuild", action="store_true", help="build the datasets afresh")
+    parser.add_argument(
+        "--postcodes",
+        type=int,
+        default=POSTCODES,
+        help=f"generated postcodes in each dataset (default {POSTCODES:,})",
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 31)
     base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -694,7 +772,12 @@ def main(argv=None):
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     results = {
         "started": now.isoformat(timespec="seconds"),
-        "options": {"repeats": repeats, "quick": args.quick, "request_timeout_s": REQUEST_TIMEOUT},
+        "options": {
+            "repeats": repeats,
+            "quick": args.quick,
+            "request_timeout_s": REQUEST_TIMEOUT,
+            "postcodes": args.postcodes,
+        },
         "machine": {
             "cores": os.cpu_count(),
             "python": sys.version.split()[0],
@@ -716,6 +799,13 @@ def main(argv=None):
         label: ensure_dataset(base, label, size, rebuild=args.rebuild)
         for label, size in DATASETS.items()
     }
+    log(f"Postcodes ({args.postcodes:,} generated rows)")
+    path = postcode_file(args.postcodes, rebuild=args.rebuild)
+    postcodes = {label: ensure_postcodes(url, path, args.postcodes) for label, url in urls.items()}
+    # One postcode for both sizes, chosen where the initiatives are many.
+    near = run_measure(urls[LARGE], redis_url, "--choose-near", log_path=log_path)
+    near_postcode = near.get("near_postcode")
+    log(f"  searching near {near_postcode or '(none found: ' + str(near) + ')'}")
     for label, url in urls.items():
         log(f"Measuring at {label} ({repeats} requests an endpoint, uncached then cached)")
         data = run_measure(
@@ -725,6 +815,7 @@ def main(argv=None):
             str(repeats),
             "--timeout",
             str(REQUEST_TIMEOUT),
+            *(["--near-postcode", near_postcode] if near_postcode else []),
             log_path=log_path,
         )
         log("  the whole CSV export")
@@ -733,7 +824,12 @@ def main(argv=None):
         )
         data["csv_all"] = csv.get("csv_all", csv)
         database = urlsplit(url).path.lstrip("/")  # not the URL: it may hold a password
-        results["datasets"][label] = {"initiatives": DATASETS[label], "database": database, **data}
+        results["datasets"][label] = {
+            "initiatives": DATASETS[label],
+            "postcodes": postcodes[label],
+            "database": database,
+            **data,
+        }
 
     if args.quick:
         results["throughput"] = {"skipped": "skipped (--quick)"}

@@ -5,9 +5,13 @@ targets and its report, on made-up results. The benchmark itself runs with
 import copy
 
 import pytest
+from django.utils import timezone
 
 from bench import measure
-from bench.run import check_targets, parse_wrk, report
+from bench.run import check_targets, live_postcodes, parse_wrk, report
+from communities import postcode_generator
+from communities.models import Postcode
+from tests.factories import make_initiative, make_place, make_theme
 
 ENDPOINTS = [
     "home",
@@ -291,3 +295,72 @@ def test_a_narrow_search_is_not_judged_on_its_ratio_but_a_broad_one_is(results):
     assert failed(results) == {}
     results["datasets"]["100k"]["endpoints"]["search, most rows"]["uncached"]["median_ms"] = 70.0
     assert failed_names(results) == "search, most rows: median at 100k ≤ 1.5 × at 1k"
+
+
+def test_the_postcodes_kept_from_a_generated_file_are_counted_by_the_generators_rule():
+    rows = list(postcode_generator.rows(3_000))
+    live = [r for r in rows if not r["doterm"] and r["lat"] != "99.999999"]
+    assert live_postcodes(3_000) == len(live) < 3_000
+
+
+def test_a_near_search_that_finds_nothing_fails_with_its_reason(results):
+    for label in ("1k", "100k"):
+        results["datasets"][label]["endpoints"]["near postcode"] = {
+            "path": "/initiatives/?near=TW15AA&radius_km=5",
+            "uncached": timing(30.0),
+            "cached": timing(1.0, queries=0),
+        }
+    assert not failed(results)
+    missing = {"error": "finds no initiatives (/initiatives/?near=TW15AA&radius_km=5)"}
+    results["datasets"]["1k"]["endpoints"]["near postcode"]["uncached"] = missing
+    failures = failed(results)
+    assert failures["near postcode: median at 100k ≤ 1.5 × at 1k"].startswith("finds no")
+
+
+def postcode(code, latitude, longitude):
+    outward, inward = code.split()
+    return Postcode.objects.create(
+        postcode=code,
+        outward=outward,
+        sector=f"{outward} {inward[0]}",
+        latitude=latitude,
+        longitude=longitude,
+        imported_at=timezone.now(),
+    )
+
+
+@pytest.mark.django_db
+def test_the_near_postcode_is_the_nearest_to_the_busiest_neighbourhood_with_one_close():
+    theme = make_theme("Food")
+    busy = make_place("Busy", kind="neighbourhood", latitude=55.0, longitude=-1.6)
+    quieter = make_place("Quieter", kind="neighbourhood", latitude=51.5, longitude=-0.35)
+    make_place("Quiet", kind="neighbourhood", latitude=51.5, longitude=-0.30)
+    for n in range(3):
+        make_initiative(f"Busy {n}", places=[busy], themes=[theme])
+    make_initiative("Quieter", places=[quieter], themes=[theme])
+    assert measure.near_postcode() is None
+    postcode("NE1 1AA", 55.05, -1.6)  # 5.5 km from the busiest: too far
+    postcode("TW1 1AB", 51.505, -0.35)
+    postcode("TW1 1AA", 51.503, -0.35)  # the nearest to the quieter one
+    postcode("TW1 1AD", 51.5, -0.30)  # on the quiet one, which has none linked
+    assert measure.near_postcode() == "TW1 1AA"
+    paths = {name: e.path for name, e in measure.near_endpoints("TW1 1AA").items()}
+    assert paths == {
+        "near postcode": "/initiatives/?near=TW11AA&radius_km=5",
+        "near coordinates": "/initiatives/?lat=51.503&lng=-0.35&radius_km=5",
+        "api near postcode": "/api/initiatives/?near=TW11AA&radius_km=5",
+    }
+
+
+def test_the_report_says_how_many_initiatives_each_near_search_finds(results):
+    for label, found in (("1k", 12), ("100k", 1_234)):
+        results["datasets"][label]["near_postcode"] = "TW1 1AA"
+        results["datasets"][label]["endpoints"]["near postcode"] = {
+            "path": "/initiatives/?near=TW11AA&radius_km=5",
+            "found": found,
+            "uncached": timing(30.0),
+            "cached": timing(1.0, queries=0),
+        }
+    text = report({**results, "targets": check_targets(results)})
+    expected = "near TW1 1AA): 1k: near postcode 12; 100k: near postcode 1,234"
+    assert expected in text
