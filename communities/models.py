@@ -2,7 +2,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -112,6 +112,62 @@ class Place(MP_Node):
     @property
     def has_centre(self):
         return self.latitude is not None and self.longitude is not None
+
+
+class PlaceBoundaryQuerySet(models.QuerySet):
+    def might_contain(self, latitude: float, longitude: float):
+        """Boundaries whose bounding box holds the point, smallest first: the
+        few candidates that communities.boundaries tests with shapely."""
+        return self.filter(
+            min_lat__lte=latitude,
+            max_lat__gte=latitude,
+            min_lng__lte=longitude,
+            max_lng__gte=longitude,
+        ).order_by("area_km2", "pk")
+
+
+class PlaceBoundary(models.Model):
+    """A place's outline, from the ONS boundary files (`manage.py
+    import_boundaries`), simplified to a few KB for the web: a GeoJSON
+    Polygon or MultiPolygon in WGS 84, with its bounding box."""
+
+    place = models.OneToOneField(
+        Place, on_delete=models.CASCADE, related_name="boundary", verbose_name=_("place")
+    )
+    geometry = models.JSONField(_("outline (GeoJSON)"))
+    min_lat = models.FloatField(_("south"))
+    min_lng = models.FloatField(_("west"))
+    max_lat = models.FloatField(_("north"))
+    max_lng = models.FloatField(_("east"))
+    # Roughly: it puts a ward before its council when both contain a point.
+    area_km2 = models.FloatField(_("area (km²)"))
+    source = models.CharField(_("imported from"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported"))
+
+    objects = PlaceBoundaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("place boundary")
+        verbose_name_plural = _("place boundaries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_lat__lte=F("max_lat"), min_lng__lte=F("max_lng")),
+                name="place_boundary_bbox_ordered",
+            ),
+        ]
+        indexes = [
+            # "Which boundaries might contain this point" (might_contain):
+            # the pin's suggestion on the submission form.
+            models.Index(
+                fields=["min_lat", "max_lat", "min_lng", "max_lng"], name="place_boundary_bbox_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.place)
+
+    def get_absolute_url(self):
+        return reverse("communities:place-boundary", args=[self.place.slug])
 
 
 class OrganisationQuerySet(models.QuerySet):

@@ -1,12 +1,16 @@
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from communities import services
+from communities import boundaries, geometry, services
 from communities.forms import MembershipRequestForm
-from communities.models import Organisation
+from communities.lookups import place_label
+from communities.models import Organisation, Place, PlaceBoundary
 
 
 @login_required
@@ -39,4 +43,66 @@ def memberships(request):
             ),
         },
         status=400 if form.is_bound else 200,
+    )
+
+
+@require_safe
+def place_boundary(request, slug):
+    """A place's outline as an RFC 7946 Feature; 404 for a place without one."""
+    boundary = get_object_or_404(PlaceBoundary.objects.select_related("place"), place__slug=slug)
+    place = boundary.place
+    feature = {
+        "type": "Feature",
+        "id": place.slug,
+        "bbox": [boundary.min_lng, boundary.min_lat, boundary.max_lng, boundary.max_lat],
+        "geometry": boundary.geometry,
+        "properties": {
+            "name": place.name,
+            "kind": place.kind,
+            "gss_code": place.gss_code,
+            "url": request.build_absolute_uri(place.get_absolute_url()),
+            "source": "Office for National Statistics, Open Geography Portal "
+            "(Open Government Licence; contains OS data © Crown copyright and database right)",
+        },
+    }
+    response = JsonResponse(feature, content_type="application/geo+json")
+    response["Access-Control-Allow-Origin"] = "*"  # open data, as the map's GeoJSON is
+    return response
+
+
+def _coordinate(value, limit):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and -limit <= number <= limit else None
+
+
+@require_safe
+def place_containing(request):
+    """The smallest place whose boundary holds ?lat=&lng= (the submission
+    form's pin suggests it): {"place": {...}} or {"place": null}."""
+    latitude = _coordinate(request.GET.get("lat"), 90)
+    longitude = _coordinate(request.GET.get("lng"), 180)
+    if latitude is None or longitude is None:
+        return JsonResponse(
+            {"error": _("Give lat and lng: a latitude and a longitude in degrees.")}, status=400
+        )
+    min_lat, min_lng, max_lat, max_lng = geometry.UK_BOUNDS
+    inside_uk = min_lat <= latitude <= max_lat and min_lng <= longitude <= max_lng
+    place = boundaries.smallest_containing(latitude, longitude) if inside_uk else None
+    if place is None:
+        return JsonResponse({"place": None})
+    parent = Place.objects.get_parent(place)
+    return JsonResponse(
+        {
+            "place": {
+                "slug": place.slug,
+                "name": place.name,
+                "kind": place.kind,
+                # What the submission form's place field takes.
+                "label": place_label(place, parent.name if parent else None),
+                "url": place.get_absolute_url(),
+            }
+        }
     )

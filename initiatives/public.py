@@ -14,7 +14,7 @@ is where the rest of the code asks for them.
 
 from django.db.models import Count, Q, QuerySet
 
-from communities.models import Organisation, Place
+from communities.models import Organisation, Place, PlaceBoundary
 from initiatives.models import (
     Collection,
     CollectionItem,
@@ -121,6 +121,7 @@ API_FIELDS = (
     "latitude",
     "longitude",
     "location_is_place_centre",
+    "served_area",  # a GeoJSON Polygon or MultiPolygon, or null
     "places",
     "organisations",
     "themes",
@@ -183,12 +184,22 @@ OPENREFERRAL_FIELDS = (
     "latitude",
     "longitude",
     "location_is_place_centre",
+    "served_area",
     "updated_at",
     "published_at",
 )
 
 # A map point's properties (browse/geo.py); its id is the slug.
 GEOJSON_PROPERTIES = ("title", "summary", "url", "place")
+# And, for an initiative with a served area, a link to it (never the area
+# itself: the map's payload stays the size it is).
+GEOJSON_AREA_PROPERTY = "served_area_url"
+
+
+def published_area(initiative: Initiative) -> dict | None:
+    """The area an initiative serves, for the public: a published one's only."""
+    return initiative.served_area if is_published(initiative) else None
+
 
 # What a feed reads of an initiative (opendata/feeds.py).
 FEED_FIELDS = ("title", "slug", "summary", "published_at", "updated_at")
@@ -235,6 +246,7 @@ PUBLIC_MODELS = (
     InitiativeSource,
     Theme,
     Place,
+    PlaceBoundary,
     Organisation,
     Collection,
     CollectionItem,

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db.models import (
     Avg,
+    BooleanField,
     Count,
     ExpressionWrapper,
     F,
     FloatField,
+    Q,
     QuerySet,
     Value,
 )
@@ -144,14 +146,26 @@ def detail_url_maker(site=""):
     return lambda slug: f"{before}{slug}{after}"
 
 
-def _point_feature(*, slug, latitude, longitude, **values):
-    """A point, with the properties of public.GEOJSON_PROPERTIES from `values`."""
+def area_url_maker(site=""):
+    """slug -> the URL of the initiative's served area, as detail_url_maker."""
+    marker = "__slug__"
+    before, after = reverse("initiatives:area-geojson", args=[marker]).split(marker)
+    before = site + before
+    return lambda slug: f"{before}{slug}{after}"
+
+
+def _point_feature(*, slug, latitude, longitude, area_url=None, **values):
+    """A point, with the properties of public.GEOJSON_PROPERTIES from `values`,
+    and the link to its served area when it has one."""
     values["place"] = values.get("place") or ""
+    properties = {name: values[name] for name in public.GEOJSON_PROPERTIES}
+    if area_url:
+        properties[public.GEOJSON_AREA_PROPERTY] = area_url
     return {
         "type": "Feature",
         "id": slug,
         "geometry": _point(latitude, longitude),
-        "properties": {name: values[name] for name in public.GEOJSON_PROPERTIES},
+        "properties": properties,
     }
 
 
@@ -180,8 +194,15 @@ def feature_collection(
     if _beyond(located, limit, bbox or WORLD, zoom, kept=unfiltered):
         return _clusters(located, bbox or WORLD, zoom, kept=unfiltered)
 
-    url_for = detail_url_maker(site)
-    rows = located.with_primary_place().order_by("pk")
+    url_for, area_url_for = detail_url_maker(site), area_url_maker(site)
+    # Whether it has an area, not the area: the polygons stay out of the payload.
+    rows = (
+        located.with_primary_place()
+        .annotate(
+            has_area=ExpressionWrapper(Q(served_area__isnull=False), output_field=BooleanField())
+        )
+        .order_by("pk")
+    )
     features = [
         _point_feature(
             slug=row["slug"],
@@ -191,8 +212,9 @@ def feature_collection(
             place=row["primary_place_name"],
             latitude=row["latitude"],
             longitude=row["longitude"],
+            area_url=area_url_for(row["slug"]) if row["has_area"] else None,
         )
-        for row in rows.values(*POINT_FIELDS, "primary_place_name")[:limit]
+        for row in rows.values(*POINT_FIELDS, "primary_place_name", "has_area")[:limit]
     ]
     return _collection(features, total=len(features), clustered=False)
 

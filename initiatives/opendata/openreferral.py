@@ -12,6 +12,7 @@ The schemas give every optional field a plain type (a string, never null), so
 a field we have no value for is left out rather than sent as null.
 """
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -168,7 +169,30 @@ def service(initiative: Initiative, absolute: Absolute, *, full: bool = False) -
 
 
 def service_areas(initiative: Initiative, absolute: Absolute) -> list[dict]:
-    """One area per place served, named by the ONS code's URI where it has one."""
+    """One area per place served, named by the ONS code's URI where it has
+    one; and the area it serves, when it names one, as a GeoJSON extent."""
+    return [*_place_areas(initiative, absolute), *_drawn_area(initiative, absolute)]
+
+
+def _drawn_area(initiative: Initiative, absolute: Absolute) -> list[dict]:
+    area = public.published_area(initiative)
+    if not area:
+        return []
+    name = _("The area %(title)s serves") % {"title": initiative.title}
+    return [
+        {
+            "id": str(derived_id(initiative.uuid, "served_area")),
+            "service_id": str(initiative.uuid),
+            "name": name,
+            "service_area": name,
+            "extent": json.dumps(area, separators=(",", ":")),
+            "extent_type": "geojson",
+            "uri": absolute(reverse("initiatives:area-geojson", args=[initiative.slug])),
+        }
+    ]
+
+
+def _place_areas(initiative: Initiative, absolute: Absolute) -> list[dict]:
     return [
         {
             "id": str(derived_id(initiative.uuid, "service_area", link.place.uuid)),

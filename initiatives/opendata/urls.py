@@ -1,7 +1,7 @@
 from django.urls import path
 
+from initiatives.opendata import area_views, views
 from initiatives.opendata import openreferral_views as openreferral
-from initiatives.opendata import views
 from initiatives.opendata.feeds import feed_views
 
 site_rss, site_atom = feed_views()
@@ -12,6 +12,7 @@ organisation_rss, organisation_atom = feed_views("organisation")
 urlpatterns = [
     path("initiatives/export.csv", views.export_csv, name="export-csv"),
     path("api/initiatives.geojson", views.initiatives_geojson, name="geojson"),
+    path("initiatives/<slug:slug>/area.geojson", area_views.area_geojson, name="area-geojson"),
     path("open-data/", views.open_data, name="open-data"),
     path("embed/map/", views.embed_map, name="embed-map"),
     path("feeds/initiatives.rss", site_rss, name="feed-rss"),

@@ -6,6 +6,7 @@ that knows that shape: everything else reads and changes a proposed edit's
 data through the functions below.
 """
 
+import json
 from datetime import date
 
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ ENTRY_FIELDS = (
     "credit_submitter",
     "latitude",
     "longitude",
+    "served_area",
 )
 
 
@@ -106,7 +108,7 @@ def live_entry_data(initiative: Initiative) -> dict:
     }
 
 
-_NULLABLE = {"start_date", "end_date", "latitude", "longitude"}
+_NULLABLE = {"start_date", "end_date", "latitude", "longitude", "served_area"}
 
 
 # Reading stored data back, for revision_apply().
@@ -229,8 +231,16 @@ def describe(data: dict) -> dict:
         ),
         proposed_place=data.get("proposed_place") or "",
         public_name=data.get("public_name") or "",
+        served_area=_describe_area(data.get("served_area")),
     )
     return described
+
+
+def _describe_area(area) -> str:
+    """An area as a moderator compares it: its GeoJSON, compact."""
+    if not area:
+        return ""
+    return json.dumps(area, separators=(",", ":"))
 
 
 def diff(initiative: Initiative, data: dict) -> list[dict]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from communities.lookups import resolve_place
 from communities.models import Membership, Organisation
+from initiatives import validation
 from initiatives.abuse import HumanCheckForm
 from initiatives.catalogue import photos
 from initiatives.models import ActivityStatus, Theme
@@ -33,6 +34,34 @@ class ThemesField(forms.ModelMultipleChoiceField):
         if any(len(str(pk)) > 18 for pk in value):
             raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value")
         return super()._check_values(value)
+
+
+class AreaField(forms.JSONField):
+    """A GeoJSON Polygon or MultiPolygon, pasted as text (or drawn, where a
+    drawing tool fills the box in), checked by validation.served_area."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy(
+            "The area is not GeoJSON: paste a Polygon or MultiPolygon, such as geojson.io "
+            "gives, or leave the box empty."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value) > validation.MAX_AREA_CHARACTERS:
+            raise ValidationError(
+                _("The area is too long: at most %(n)s characters."),
+                code="area_too_long",
+                params={"n": validation.MAX_AREA_CHARACTERS},
+            )
+        return super().to_python(value)
+
+    def clean(self, value):
+        return validation.served_area(super().clean(value))
 
 
 class InitiativeForm(HumanCheckForm):
@@ -108,6 +137,14 @@ class InitiativeForm(HumanCheckForm):
         min_value=-180,
         max_value=180,
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    served_area = AreaField(
+        label=gettext_lazy("Area served (GeoJSON, optional)"),
+        help_text=gettext_lazy(
+            "When the places served say too little: draw the area at geojson.io and paste "
+            "its GeoJSON here, a Polygon or MultiPolygon in the UK of at most 500 points."
+        ),
+        required=False,
     )
     activity_status = forms.ChoiceField(
         label=gettext_lazy("Is it running now?"),

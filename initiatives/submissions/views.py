@@ -54,6 +54,8 @@ def _pin_config(primary_place=None):
         **base,
         "center": centre,
         "zoom": 5 if primary_place is None else 12,
+        # "This pin is in <place>: use it?" (communities.views.place_containing).
+        "containingUrl": reverse("communities:place-containing"),
     }
 
 

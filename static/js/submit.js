@@ -5,6 +5,7 @@
  *    centre of the chosen place, which is what the initiative gets;
  *  - fields that matter only after a box is ticked appear when it is;
  *  - empty photo and organisation rows fold away behind "Add another";
+ *  - a placed pin suggests the smallest place whose boundary holds it;
  *  - the error summary takes the focus, so that it is read first.
  * Written for a strict Content Security Policy: no inline code, no HTML
  * built from data.
@@ -118,6 +119,7 @@
         lat.value = latlng.lat.toFixed(6);
         lng.value = latlng.lng.toFixed(6);
         sync(false);
+        suggestPlace(config, newPlace && newPlace.checked ? within : place, latlng);
       }
 
       marker.on("dragend", function () { place_pin(marker.getLatLng()); });
@@ -136,6 +138,40 @@
       });
       sync(true);
     });
+  }
+
+  // "This pin is in <place>: use it?", from the smallest place whose
+  // boundary holds the pin. Only a suggestion: nothing changes unless the
+  // button is pressed, and without it (or without JavaScript) the form is the same.
+  var asked = 0;
+
+  function suggestPlace(config, input, latlng) {
+    var box = document.getElementById("pin-suggestion");
+    if (!box || !input || !config.containingUrl || !window.fetch) return;
+    var ask = ++asked;
+    var url = config.containingUrl + "?lat=" + latlng.lat.toFixed(6) + "&lng=" + latlng.lng.toFixed(6);
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { place: null }; })
+      .then(function (data) {
+        if (ask !== asked) return; // a later pin asked since
+        var found = data && data.place;
+        box.textContent = "";
+        box.hidden = !found || input.value.trim() === found.label;
+        if (box.hidden) return;
+        box.appendChild(document.createTextNode((box.dataset.text || "This pin is in {place}.").replace("{place}", found.name) + " "));
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button--secondary";
+        button.textContent = box.dataset.use || "Use it as the place served";
+        button.addEventListener("click", function () {
+          input.value = found.label;
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+          box.hidden = true;
+          input.focus();
+        });
+        box.appendChild(button);
+      })
+      .catch(function () { box.hidden = true; });
   }
 
   // A field shown only while a checkbox is ticked (or while it has a value

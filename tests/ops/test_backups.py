@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from accounts.models import OutgoingEmail
 from accounts.services import mark_undeliverable
-from communities.models import Membership
+from communities.models import Membership, PlaceBoundary
 from communities.services import membership_decide, membership_request
 from initiatives.alerts.services import alert_confirm, alert_request
 from initiatives.catalogue import photos
@@ -71,6 +71,24 @@ def world(places, theme, resident, moderator, curator):
         organisations=[(organisation, "lead")],
         submitted_by=resident,
         on_behalf_of=organisation,
+    )
+    farm.served_area = {
+        "type": "Polygon",
+        "coordinates": [[[-2.69, 51.5], [-2.66, 51.5], [-2.66, 51.51], [-2.69, 51.5]]],
+    }
+    PlaceBoundary.objects.create(
+        place=places["bristol"],
+        geometry={
+            "type": "Polygon",
+            "coordinates": [[[-2.7, 51.4], [-2.5, 51.4], [-2.5, 51.55], [-2.7, 51.4]]],
+        },
+        min_lat=51.4,
+        min_lng=-2.7,
+        max_lat=51.55,
+        max_lng=-2.5,
+        area_km2=110.0,
+        source="LAD_DEC_2024_UK_BGC.geojson",
+        imported_at=farm.created_at,
     )
     photo = add_photo(InitiativeImage(initiative=farm, alt_text="Panels", caption="Spring"))
     InitiativeSource.objects.create(initiative=farm, title="Bristol Post", url="https://x.test/")

@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from accounts.models import OutgoingEmail
+from communities.models import PlaceBoundary
 from communities.services import membership_decide, membership_request
 from initiatives.models import (
     Alert,
@@ -81,6 +82,11 @@ REPORTER_EMAIL = "reporter@example.org"
 FOLLOWER_EMAIL = "follower@example.org"
 PRIVATE_COLLECTION = "Ideas we are still weighing"
 MEMBERSHIP_NOTE = "I keep the minutes of the board"
+# The area an initiative serves (the draft's too).
+AREA = {
+    "type": "Polygon",
+    "coordinates": [[[-2.69, 51.5], [-2.66, 51.5], [-2.66, 51.51], [-2.69, 51.5]]],
+}
 
 EMAILS = {persona: f"{persona}@example.org" for persona in PERSONAS if persona != ANONYMOUS}
 
@@ -169,16 +175,27 @@ def _build_world():
             **fields,
         )
 
+    PlaceBoundary.objects.create(
+        place=england,
+        geometry={"type": "Polygon", "coordinates": [[[-6, 50], [2, 50], [2, 56], [-6, 50]]]},
+        min_lat=50,
+        min_lng=-6,
+        max_lat=56,
+        max_lng=2,
+        area_km2=130_000,
+        imported_at=timezone.now(),
+    )
     published = initiative(
         "Community solar farm",
         State.PUBLISHED,
+        served_area=AREA,
         organisations=[(organisation, "lead")],
         contact_name="Sam",
         contact_email=CONTACT_EMAIL,
         contact_phone=CONTACT_PHONE,
         contact_consent=False,
     )
-    draft = initiative(DRAFT, State.DRAFT)
+    draft = initiative(DRAFT, State.DRAFT, served_area=AREA)
     pending = initiative(PENDING, State.PENDING)
     neighbours_draft = initiative(NEIGHBOURS_DRAFT, State.DRAFT, submitted_by=users[NEIGHBOUR])
     revision = InitiativeRevision.objects.create(
@@ -360,12 +377,25 @@ def _public_pages():
         "initiatives:robots": public(),
         "initiatives:place-index": public(),
         "initiatives:place-detail": public(args=slug_of("england")),
+        "communities:place-boundary": [
+            *public(args=slug_of("england"), about="a place with a boundary"),
+            *public(404, 405, args=slug_of("theme"), about="no such place"),
+        ],
+        # Which place holds a pin: a question about places, which are public.
+        "communities:place-containing": [
+            *public(400, 405, about="without a point"),
+            *public(query="?lat=52&lng=-1", about="a point"),
+        ],
         "initiatives:theme-index": public(),
         "initiatives:theme-detail": public(args=slug_of("theme")),
         "initiatives:organisation-index": public(),
         "initiatives:organisation-detail": public(args=slug_of("organisation")),
         "initiatives:map": public(),
         "initiatives:geojson": public(),
+        "initiatives:area-geojson": [
+            *public(args=slug_of("published"), about="published"),
+            *public(404, 405, args=slug_of("draft"), about="a draft"),
+        ],
         "initiatives:accessibility": public(),
         "initiatives:privacy": public(),
         "initiatives:open-data": public(),

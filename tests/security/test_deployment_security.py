@@ -27,6 +27,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, clear_url_caches, get_resolver, reverse
 
 import config.urls
+from communities.models import PlaceBoundary
 from initiatives.models import Alert, Collection, CollectionItem
 from initiatives.opendata import openreferral
 from tests.factories import make_initiative, make_organisation
@@ -156,6 +157,23 @@ def world(places, theme, resident):
         places=[places["lawrence-weston"]],
         themes=[theme],
         organisations=[(trust, "lead")],
+        served_area={
+            "type": "Polygon",
+            "coordinates": [[[-2.69, 51.5], [-2.66, 51.5], [-2.66, 51.51], [-2.69, 51.5]]],
+        },
+    )
+    PlaceBoundary.objects.create(
+        place=places["bristol"],
+        geometry={
+            "type": "Polygon",
+            "coordinates": [[[-2.7, 51.4], [-2.5, 51.4], [-2.6, 51.55], [-2.7, 51.4]]],
+        },
+        min_lat=51.4,
+        min_lng=-2.7,
+        max_lat=51.55,
+        max_lng=-2.5,
+        area_km2=110.0,
+        imported_at=solar.created_at,
     )
     collection = Collection.objects.create(title="Energy", slug="energy")
     CollectionItem.objects.create(collection=collection, initiative=solar)
@@ -312,7 +330,11 @@ def test_every_page_answers_with_the_security_headers_and_no_inline_code(client,
     assert problems == {}
     # The walk reached the pages themselves: every object a URL names exists,
     # and the public pages (most of them; the rest ask to sign in) answered.
-    assert [url for url, code in status.items() if code >= 400] == ["/media/no-such-photo.jpg"]
+    # (Which place holds a pin is a bad request without the pin.)
+    assert [url for url, code in status.items() if code >= 400] == [
+        "/places/containing.json",
+        "/media/no-such-photo.jpg",
+    ]
     # (A quarter: the admin's pages and the account's, two-step sign-in's
     # among them, send visitors to sign in.)
     assert sum(code == 200 for code in status.values()) > len(status) / 4

@@ -1,13 +1,13 @@
 """The pages of a subject: places, themes and organisations, each an index
 and a page listing its published initiatives."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from communities.models import Organisation, Place
+from communities.models import Organisation, Place, PlaceBoundary
 from initiatives import public
 from initiatives.browse import geo, tallies
 from initiatives.browse.maps import map_config
@@ -47,7 +47,11 @@ def place_index(request):
 
 @require_safe
 def place_detail(request, slug):
-    place = get_object_or_404(Place, slug=slug)
+    # Whether it has an outline to draw, in the same query.
+    with_boundary = Place.objects.annotate(
+        has_boundary=Exists(PlaceBoundary.objects.filter(place=OuterRef("pk")))
+    )
+    place = get_object_or_404(with_boundary, slug=slug)
     counts = tallies.place_counts(place, top_depth=TOP_LEVEL_DEPTH) if place.numchild else {}
     children = list(Place.objects.get_children(place))
     for child in children:

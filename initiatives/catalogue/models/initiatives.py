@@ -208,6 +208,11 @@ class Initiative(models.Model):
         help_text=_("True when no pin was placed and the map shows the primary place's centre."),
     )
 
+    # The area it serves, when the places served say too little: a GeoJSON
+    # Polygon or MultiPolygon drawn or pasted on the submission form and
+    # checked there (initiatives.validation.served_area).
+    served_area = models.JSONField(_("area served"), null=True, blank=True)
+
     website = models.URLField(_("website"), blank=True)
     # The public contact point is shown only when contact_consent is given.
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)

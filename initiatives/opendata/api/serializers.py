@@ -157,6 +157,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
     sources = _Source(many=True, read_only=True)
     contact = serializers.SerializerMethodField()
     credit = serializers.SerializerMethodField()
+    served_area = serializers.SerializerMethodField()
 
     class Meta:
         model = Initiative
@@ -169,6 +170,21 @@ class InitiativeSerializer(serializers.ModelSerializer):
     def get_contact(self, obj):
         """The public contact point, only when the contact agreed to be shown."""
         return public.public_contact(obj)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "The area it serves, when it names one: a GeoJSON (RFC 7946) "
+            "Polygon or MultiPolygon in longitude and latitude.",
+            "properties": {
+                "type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+                "coordinates": {"type": "array", "items": {}},
+            },
+        }
+    )
+    def get_served_area(self, obj):
+        return public.published_area(obj)
 
     def get_credit(self, obj) -> str | None:
         """Who submitted it, as the site shows it: an organisation, or a
