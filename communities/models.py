@@ -75,12 +75,20 @@ class Place(MP_Node):
     )
     latitude = models.FloatField(_("centre latitude"), null=True, blank=True)
     longitude = models.FloatField(_("centre longitude"), null=True, blank=True)
+    # How deprived its neighbourhoods are: its postcodes counted by decile of
+    # their nation's index, {"index": "england-2019", "deciles": [10 counts],
+    # "postcodes": N}, or None when no postcode carries its GSS code. Derived
+    # from the postcodes by communities.deprivation.refresh(), so not in the
+    # history.
+    deprivation = models.JSONField(
+        _("deprivation of its postcodes"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     node_order_by = ["name"]
     objects = PlaceManager()
-    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild", "deprivation"])
 
     class Meta:
         verbose_name = _("place")
@@ -336,6 +344,9 @@ class Postcode(models.Model):
             # The centroid of an outward code ("BS11") or a sector ("BS11 0").
             models.Index(fields=["outward"], name="postcode_outward_idx"),
             models.Index(fields=["sector"], name="postcode_sector_idx"),
+            # The postcode nearest an initiative's pin, in a small box around it
+            # (initiatives.catalogue.deprivation).
+            models.Index(fields=["latitude", "longitude"], name="postcode_location_idx"),
             # `import_postcodes --replace` deletes what the latest import did not read.
             models.Index(fields=["imported_at"], name="postcode_imported_at_idx"),
         ]

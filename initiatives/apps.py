@@ -12,7 +12,7 @@ class InitiativesConfig(AppConfig):
         # Importing the receivers connects them. They import models, which
         # may be imported only once the app registry is ready, so here.
         from initiatives.browse import receivers  # noqa: F401, PLC0415
-        from initiatives.catalogue import photos, signals  # noqa: F401, PLC0415
+        from initiatives.catalogue import deprivation, photos, signals  # noqa: F401, PLC0415
         from initiatives.ops import caching  # noqa: F401, PLC0415
 
         # Pillow warns of a decompression bomb above this many pixels (and

@@ -122,6 +122,8 @@ API_FIELDS = (
     "longitude",
     "location_is_place_centre",
     "served_area",  # a GeoJSON Polygon or MultiPolygon, or null
+    "deprivation_decile",  # 1 = the most deprived 10% of its nation's neighbourhoods
+    "deprivation_index",  # the name and year of that nation's index
     "places",
     "organisations",
     "themes",

@@ -16,8 +16,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from communities.models import Organisation, Place
 from initiatives.browse import geo
-from initiatives.browse.deprived import DeprivedFilter
 from initiatives.browse import near as nearby
+from initiatives.browse.deprived import DeprivedFilter
 from initiatives.catalogue import search
 from initiatives.models import Initiative, branch_counts
 

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from communities import deprivation
 from communities.models import Postcode
 from communities.postcodes import normalise, outward_and_sector
 
@@ -182,9 +183,16 @@ class Command(BaseCommand):
         deleted = 0
         if replace and not dry_run:
             deleted, _by_model = Postcode.objects.filter(imported_at__lt=stamp).delete()
+        # Places and initiatives keep how deprived their postcodes are.
+        refreshed = None if dry_run else deprivation.refresh()
         elapsed = time.monotonic() - started
         if verbosity:
             self.report(rows, counts, deleted, elapsed, dry_run)
+            if refreshed:
+                self.stdout.write(
+                    f"{refreshed['covered']:,} places have deprivation data "
+                    f"({refreshed['changed']:,} changed)."
+                )
 
     def save(self, batch: dict[str, Postcode], counts: Counter, dry_run: bool) -> None:
         if not batch:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from communities.models import Organisation, Place, PlaceBoundary
 from initiatives import public
-from initiatives.browse import geo, tallies
+from initiatives.browse import deprived, geo, tallies
 from initiatives.browse.maps import map_config
 from initiatives.browse.paging import paginate
 from initiatives.models import TOP_LEVEL_DEPTH, InitiativeOrganisation, Theme
@@ -68,6 +68,7 @@ def place_detail(request, slug):
             "map_label": _("Map of initiatives in %(place)s") % {"place": place.name},
             "place_trail": list(Place.objects.get_ancestors(place)),
             "children": children,
+            "deprivation": deprived.place_summary(place),
             "map_config": map_config(
                 center=[place.latitude or 54.0, place.longitude or -2.5],
                 zoom=geo.zoom_for_kind(place.kind),

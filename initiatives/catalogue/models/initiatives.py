@@ -213,6 +213,18 @@ class Initiative(models.Model):
     # checked there (initiatives.validation.served_area).
     served_area = models.JSONField(_("area served"), null=True, blank=True)
 
+    # How deprived the neighbourhood it is in is: the decile (1 = the most
+    # deprived 10%) of the postcode nearest its pin, or without a pin the
+    # median decile of its primary place's postcodes, in the index that
+    # `deprivation_index` names (communities.deprivation); None when unknown.
+    # Derived and kept by initiatives.catalogue.deprivation, so not in the history.
+    deprivation_decile = models.PositiveSmallIntegerField(
+        _("deprivation decile"), null=True, blank=True, editable=False
+    )
+    deprivation_index = models.CharField(
+        _("deprivation index"), max_length=30, blank=True, editable=False
+    )
+
     website = models.URLField(_("website"), blank=True)
     # The public contact point is shown only when contact_consent is given.
     contact_name = models.CharField(_("contact name"), max_length=150, blank=True)
@@ -275,7 +287,9 @@ class Initiative(models.Model):
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
 
     objects = InitiativeQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_vector", "updated_at", "deprivation_decile", "deprivation_index"]
+    )
 
     class Meta:
         verbose_name = _("initiative")
@@ -306,6 +320,10 @@ class Initiative(models.Model):
                 name="initiative_activity_status_valid",
             ),
             *coordinate_constraints("initiative"),
+            models.CheckConstraint(
+                condition=Q(deprivation_decile__isnull=True) | Q(deprivation_decile__range=(1, 10)),
+                name="initiative_deprivation_decile_range",
+            ),
             models.UniqueConstraint(
                 fields=["external_id"],
                 condition=~Q(external_id=""),
@@ -333,6 +351,10 @@ class Initiative(models.Model):
             models.Index(fields=["moderation_state", "created_at"], name="initiative_queue_idx"),
             # The API's and Open Referral's modified_after.
             models.Index(fields=["moderation_state", "updated_at"], name="initiative_modified_idx"),
+            # The "most deprived 20%" filter (deprived=20) on the list, map and API.
+            models.Index(
+                fields=["moderation_state", "deprivation_decile"], name="initiative_deprived_idx"
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communities import deprivation
 from communities.models import Organisation, Place
 from initiatives import public
 from initiatives.models import Collection, Initiative, Theme
@@ -158,6 +159,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
     contact = serializers.SerializerMethodField()
     credit = serializers.SerializerMethodField()
     served_area = serializers.SerializerMethodField()
+    deprivation_index = serializers.SerializerMethodField()
 
     class Meta:
         model = Initiative
@@ -185,6 +187,12 @@ class InitiativeSerializer(serializers.ModelSerializer):
     )
     def get_served_area(self, obj):
         return public.published_area(obj)
+
+    def get_deprivation_index(self, obj) -> str | None:
+        """The index its deprivation_decile is of, with its year, e.g.
+        "English Indices of Deprivation 2019"; null when the decile is."""
+        index = deprivation.BY_KEY.get(obj.deprivation_index)
+        return str(index.title) if index and obj.deprivation_decile else None
 
     def get_credit(self, obj) -> str | None:
         """Who submitted it, as the site shows it: an organisation, or a
