@@ -17,7 +17,8 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from communities.models import Place
-from initiatives.browse.filters import InitiativeFilter, place_facets, search_counts, theme_facets
+from initiatives.browse.facets import place_facets, search_counts, theme_facets
+from initiatives.browse.filters import InitiativeFilter
 from initiatives.models import Initiative, Theme
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -12,7 +12,8 @@ from django.http import QueryDict
 
 from communities.models import Place
 from initiatives.browse import geo, tallies
-from initiatives.browse.filters import InitiativeFilter, place_facets, theme_facets
+from initiatives.browse.facets import place_facets, theme_facets
+from initiatives.browse.filters import InitiativeFilter
 from initiatives.catalogue.services import initiative_set_organisations, initiative_set_places
 from initiatives.curation.merging import merge_organisations, merge_places
 from initiatives.models import TOP_LEVEL_DEPTH, Initiative, MapCell, Tally, Theme

@@ -10,7 +10,8 @@ from communities import postcodes
 from communities.models import Place
 from initiatives import public
 from initiatives.browse import geo, near, tallies
-from initiatives.browse.filters import distance_km, place_facets, search_counts, theme_facets
+from initiatives.browse.facets import place_facets, search_counts, theme_facets
+from initiatives.browse.filters import distance_km
 from initiatives.browse.maps import map_config
 from initiatives.browse.paging import paginate
 from initiatives.browse.queries import public_filter, query_string, related_initiatives
