@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import slug_re
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Left, Length
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
@@ -214,15 +214,20 @@ def also_serving(queryset: QuerySet, centre: Centre, *, shown: QuerySet) -> list
     links = InitiativePlace.objects.filter(initiative=OuterRef("pk"), place__in=wide).order_by(
         "-place__depth"
     )
+    # From the links: those to regions and nations are few, where walking
+    # the newest initiatives to test each for one reads them all.
+    serving_wide = InitiativePlace.objects.filter(place__in=wide).values("initiative_id")
     return list(
-        queryset.filter(Exists(links))
+        queryset.filter(pk__in=serving_wide)
         .exclude(pk__in=shown.values("pk"))
         .with_primary_place()
         .annotate(
             wide_place_name=Subquery(links.values("place__name")[:1]),
             wide_place_slug=Subquery(links.values("place__slug")[:1]),
         )
-        .order_by("-published_at", "-pk")[:ALSO_SERVING]
+        # Not the newest-first index: walking it, the planner would test
+        # every published initiative for a link to a region or nation.
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")[:ALSO_SERVING]
     )
 
 
