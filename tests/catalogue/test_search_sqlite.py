@@ -149,10 +149,8 @@ def test_a_search_reads_the_list_in_a_bounded_number_of_queries(
 
 # What only SQLite's FTS5 table does.
 
-needs_fts5 = pytest.mark.skipif(
-    connection.vendor != "sqlite" or not search_sqlite._fts5_compiled(),
-    reason="SQLite's FTS5 table",
-)
+# Left out on PostgreSQL (the sqlite marker); on SQLite they need FTS5.
+needs_fts5 = pytest.mark.sqlite
 
 
 def fts_rows():
@@ -208,11 +206,10 @@ def test_a_search_keeps_what_the_queryset_already_filters(farm, bakery):
     assert list(search(Initiative.objects.published(), "farm")) == [farm]
 
 
+@pytest.mark.sqlite
 def test_without_fts5_search_falls_back_to_plain_matching_and_says_so_once(
     client, farm, monkeypatch, caplog
 ):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's fallback")
     monkeypatch.setattr(search_sqlite, "_probe", lambda: False)
     search_sqlite._fts5_compiled.cache_clear()
     try:
