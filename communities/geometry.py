@@ -10,6 +10,8 @@ import math
 import shapely
 from shapely.geometry import Point, mapping, shape
 
+from communities.distance import KM_PER_DEGREE
+
 # Roughly the UK with its islands (Scilly, the Channel Islands left out,
 # Shetland in): (min_lat, min_lng, max_lat, max_lng).
 UK_BOUNDS = (49.8, -8.7, 60.9, 1.8)
@@ -20,7 +22,6 @@ BOUNDARY_DECIMALS = 5
 AREA_DECIMALS = 6
 
 POLYGONAL = ("Polygon", "MultiPolygon")
-KM_PER_DEGREE = 111.32
 
 
 # What is wrong with an area, by code: initiatives.validation shows each in

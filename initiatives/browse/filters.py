@@ -6,19 +6,23 @@ import math
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from communities.distance import (
+    KM_PER_DEGREE,
+    bounding_box,
+    squared_distance,
+    within_sq,
+)
 from communities.models import Organisation, Place
-from initiatives.browse import geo
 from initiatives.browse import near as nearby
 from initiatives.browse.deprived import DeprivedFilter
 from initiatives.catalogue import search
 from initiatives.models import Initiative
 
-KM_PER_DEGREE = 111.32
 DEFAULT_RADIUS_KM = nearby.PLACE_RADIUS_KM
 MAX_RADIUS_KM = 500
 
@@ -299,13 +303,12 @@ class InitiativeFilter(django_filters.FilterSet):
 
 def within_radius(queryset, latitude, longitude, radius_km):
     """Initiatives within `radius_km` of a point, annotated with `distance_sq`
-    (see geo.squared_distance; distance_km() turns it into km). A bounding
+    (see distance.squared_distance; distance_km() turns it into km). A bounding
     box comes first, so that the location index does the work."""
-    dlat = radius_km / KM_PER_DEGREE
     return (
         queryset.filter(bounding_box(latitude, longitude, radius_km))
-        .annotate(distance_sq=geo.squared_distance(latitude, longitude))
-        .filter(distance_sq__lte=dlat * dlat)
+        .annotate(distance_sq=squared_distance(latitude, longitude))
+        .filter(distance_sq__lte=within_sq(radius_km))
     )
 
 
@@ -318,20 +321,7 @@ def near_centre(queryset, centre: nearby.Centre, radius_km: float):
     if served is None:
         return within_radius(queryset, latitude, longitude, radius_km)
     ids = within_radius(queryset, latitude, longitude, radius_km).values("pk").union(served)
-    return queryset.filter(pk__in=ids).annotate(
-        distance_sq=geo.squared_distance(latitude, longitude)
-    )
-
-
-def bounding_box(latitude, longitude, radius_km) -> Q:
-    """The rows within a box around the point that holds the circle of
-    `radius_km`: what the location index can find."""
-    dlat = radius_km / KM_PER_DEGREE
-    dlng = dlat / max(math.cos(math.radians(latitude)), 0.01)
-    return Q(
-        latitude__range=(latitude - dlat, latitude + dlat),
-        longitude__range=(longitude - dlng, longitude + dlng),
-    )
+    return queryset.filter(pk__in=ids).annotate(distance_sq=squared_distance(latitude, longitude))
 
 
 def distance_km(distance_sq):

@@ -15,7 +15,6 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
-    FloatField,
     Q,
     QuerySet,
     Value,
@@ -27,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from communities.distance import squared_distance
 from communities.models import Place
 from initiatives import public
 from initiatives.browse import tallies
@@ -313,16 +313,6 @@ def feature_collection_for(initiatives: Iterable[Initiative]) -> dict:
 
 
 # Distances.
-
-
-def squared_distance(latitude: float, longitude: float) -> ExpressionWrapper:
-    """The squared distance of each row from the point, in degrees of latitude:
-    an equirectangular approximation, exact enough at the scale of a county
-    and cheap enough to sort on."""
-    cos_lat = max(math.cos(math.radians(latitude)), 0.01)
-    dy = F("latitude") - Value(latitude)
-    dx = (F("longitude") - Value(longitude)) * Value(cos_lat)
-    return ExpressionWrapper(dx * dx + dy * dy, output_field=FloatField())
 
 
 def nearest_first(queryset: QuerySet, latitude: float, longitude: float) -> QuerySet:

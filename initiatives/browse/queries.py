@@ -3,9 +3,10 @@ string, and the initiatives related to one."""
 
 from django.db.models import Exists, OuterRef
 
+from communities.distance import bounding_box
 from initiatives import public
 from initiatives.browse import geo
-from initiatives.browse.filters import InitiativeFilter, bounding_box
+from initiatives.browse.filters import InitiativeFilter
 from initiatives.models import Initiative, Theme
 
 RELATED = 4

@@ -9,40 +9,32 @@ initiatives the catalogue says changed, and for all of them when the places'
 counts are refreshed (communities.deprivation.refresh, after an import).
 """
 
-import math
 from collections import defaultdict
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.dispatch import receiver
 
 from communities import deprivation
+from communities.distance import bounding_box, squared_distance, within_sq
 from communities.models import Place, Postcode
 from initiatives.catalogue.signals import changed, initiatives_changed
 from initiatives.models import Initiative, InitiativePlace
 
 NEAREST_KM = 2
-KM_PER_DEGREE = 111.32
 
 
 def nearest_decile(latitude: float, longitude: float) -> tuple[int | None, str]:
     """(decile, index key) of the ranked postcode nearest the point, in one
     query that the postcodes' location index serves; (None, "") if none is
     within NEAREST_KM."""
-    dlat = NEAREST_KM / KM_PER_DEGREE
-    scale = max(math.cos(math.radians(latitude)), 0.01)
-    dlng = dlat / scale
     row = (
         Postcode.objects.filter(
-            latitude__range=(latitude - dlat, latitude + dlat),
-            longitude__range=(longitude - dlng, longitude + dlng),
+            bounding_box(latitude, longitude, NEAREST_KM),
             imd_rank__isnull=False,
             country_code__in=deprivation.INDICES,
         )
-        .annotate(
-            distance_sq=(F("latitude") - latitude) * (F("latitude") - latitude)
-            + (F("longitude") - longitude) * (F("longitude") - longitude) * (scale * scale)
-        )
-        .filter(distance_sq__lte=dlat * dlat)
+        .annotate(distance_sq=squared_distance(latitude, longitude))
+        .filter(distance_sq__lte=within_sq(NEAREST_KM))
         .order_by("distance_sq", "pk")
         .values_list("imd_rank", "country_code")
         .first()
