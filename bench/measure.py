@@ -154,28 +154,21 @@ def near_postcode():
     postcode within NEAR_WITHIN_KM. None when no postcodes are imported (or
     none is near a neighbourhood). bench/run.py chooses it once, at 100k, so
     that both sizes search near the same postcode."""
-    from django.db.models import Count, F
+    from django.db.models import Count
 
+    from communities.distance import bounding_box, squared_distance, within_sq
     from communities.models import Place, Postcode
 
-    dlat = NEAR_WITHIN_KM / 111.32
     candidates = (
         Place.objects.filter(kind="neighbourhood", latitude__isnull=False)
         .annotate(n=Count("initiative_links"))
         .order_by("-n", "path")[:NEAR_CANDIDATES]
     )
     for place in candidates:
-        dlng = dlat / math.cos(math.radians(place.latitude))
-        north = F("latitude") - place.latitude
-        east = (F("longitude") - place.longitude) * math.cos(math.radians(place.latitude))
-        squared = north * north + east * east
         found = (
-            Postcode.objects.filter(
-                latitude__range=(place.latitude - dlat, place.latitude + dlat),
-                longitude__range=(place.longitude - dlng, place.longitude + dlng),
-            )
-            .annotate(d=squared)
-            .filter(d__lte=dlat * dlat)
+            Postcode.objects.filter(bounding_box(place.latitude, place.longitude, NEAR_WITHIN_KM))
+            .annotate(d=squared_distance(place.latitude, place.longitude))
+            .filter(d__lte=within_sq(NEAR_WITHIN_KM))
             .order_by("d", "postcode")
             .values_list("postcode", flat=True)
             .first()
